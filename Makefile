@@ -1,0 +1,50 @@
+# govcloud — the two commands are `make run` and `make test`; the rest are conveniences.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint typecheck migrations-check pytest format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --editable .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --editable '.[dev]'
+	touch $@ $(RUN_STAMP)
+
+## run: install, migrate, load the demo city and serve on http://127.0.0.1:8000/
+run: $(RUN_STAMP)
+	$(BIN)/govcloud serve --demo
+
+## test: ruff, mypy, models-vs-migrations check, then the whole pytest suite
+test: lint typecheck migrations-check pytest
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy .
+
+migrations-check: $(DEV_STAMP)
+	@tmp=$$(mktemp -d) && \
+	GOVCLOUD_DEMO=1 GOVCLOUD_DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/govcloud db upgrade && \
+	GOVCLOUD_DEMO=1 GOVCLOUD_DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/govcloud db check; \
+	status=$$?; rm -rf $$tmp; exit $$status
+
+pytest: $(DEV_STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+format: $(DEV_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache govcloud.db govcloud.db-wal govcloud.db-shm

@@ -1,0 +1,13 @@
+"""Imports every model module so ``Base.metadata`` is complete (Alembic, test schemas).
+
+Upper floors add their model modules here when they get tables: this one file is the
+migration tool's view of the whole database, the only place that may look upward.
+"""
+
+from infra.audit import models as audit_models
+from infra.database import Base
+from infra.inventory import models as inventory_models
+from infra.jobs import models as job_models
+from infra.tenancy import models as tenancy_models
+
+__all__ = ["Base", "audit_models", "inventory_models", "job_models", "tenancy_models"]

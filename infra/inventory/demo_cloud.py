@@ -1,0 +1,228 @@
+"""The demo city's shared cloud: two sites run by three providers, sized to absorb the
+unclassified legacy estate (every legacy server outside the classified intranet) with room
+to spare after the platform's reserve."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from infra.audit.actor import Actor
+from infra.inventory import service
+from infra.inventory.addressing import create_subnet
+from infra.inventory.enums import SHARED_ZONES, DeviceKind, NetworkZone, SiteKind
+from infra.inventory.models import Provider, Rack, Site
+from infra.inventory.schemas import (
+    ContractCreate,
+    DeviceCreate,
+    HostCreate,
+    ProviderCreate,
+    RackCreate,
+    SiteCreate,
+    SubnetCreate,
+)
+from infra.inventory.survey import ServerRow
+
+HOST_VCPU, HOST_CORES, HOST_MEMORY_GIB, HOST_DISK_GIB, HOST_POWER_W = 64, 32, 256, 7_680, 520
+HOSTS_PER_RACK = 16  # 2U each from U1, a pair of 1U top-of-rack switches at U41–U42
+HEADROOM = Decimal("1.25")  # growth and failover on top of the estate's demand
+
+PROVIDERS = [
+    ("tianyi", "天翼云（中国电信）", "Tianyi Cloud (China Telecom)"),
+    ("inspur", "浪潮云", "Inspur Cloud"),
+    ("huawei", "华为云Stack", "Huawei Cloud Stack"),
+]
+SITES = [
+    ("cloud-east", "政务云东区数据中心", "tianyi", "高新区云谷路 1 号"),
+    ("cloud-west", "政务云西区数据中心", "inspur", "经开区数港大道 8 号"),
+]
+# Which provider runs which zone's pool, at which site (a pool may be split between two).
+POOLS: dict[NetworkZone, list[tuple[str, str]]] = {
+    NetworkZone.INTERNET: [("tianyi", "cloud-east")],
+    NetworkZone.EXTRANET: [("inspur", "cloud-west"), ("huawei", "cloud-west")],
+    NetworkZone.PRIVATE: [("tianyi", "cloud-east"), ("inspur", "cloud-west")],
+}
+SLA_TERMS = {"availability_pct": "99.95", "response_minutes": 15, "recovery_hours": 4}
+
+
+@dataclass(frozen=True)
+class Demand:
+    vcpu: int = 0
+    memory_gib: int = 0
+    disk_gib: int = 0
+
+
+def unclassified_demand(servers: Iterable[ServerRow]) -> dict[NetworkZone, Demand]:
+    """What the legacy servers of each shared zone use today, summed."""
+    totals: dict[NetworkZone, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for server in servers:
+        if server.zone.hosts_shared_capacity:
+            t = totals[server.zone]
+            t[0] += server.vcpu
+            t[1] += server.memory_gib
+            t[2] += server.disk_gib
+    return {zone: Demand(*t) for zone, t in totals.items()}
+
+
+def hosts_needed(demand: Demand, reserve: Decimal) -> int:
+    """Hosts of the standard size that hold ``demand`` × headroom after the reserve."""
+    keep = 1 - reserve
+    per_host = (HOST_VCPU * keep, HOST_MEMORY_GIB * keep, HOST_DISK_GIB * keep)
+    wanted = (demand.vcpu, demand.memory_gib, demand.disk_gib)
+    return max(
+        1,
+        *(
+            math.ceil(Decimal(w) * HEADROOM / Decimal(p))
+            for w, p in zip(wanted, per_host, strict=True)
+        ),
+    )
+
+
+def build_cloud(
+    session: Session, *, servers: list[ServerRow], reserve: Decimal, actor: Actor
+) -> int:
+    """Create the providers, sites, racks, hosts and subnets (skipped if already there).
+    Returns the number of hosts created."""
+    if session.scalar(select(Site.id).where(Site.kind == SiteKind.CLOUD).limit(1)) is not None:
+        return 0
+    providers = {
+        code: service.create_provider(
+            session, data=ProviderCreate(code=code, name=name, name_en=name_en), actor=actor
+        )
+        for code, name, name_en in PROVIDERS
+    }
+    for provider in providers.values():
+        service.create_contract(
+            session,
+            data=ContractCreate(
+                provider_id=provider.id,
+                reference=f"gc-2026-{provider.code}",
+                starts_on=dt.date(2026, 1, 1),
+                ends_on=dt.date(2028, 12, 31),
+                monthly_fee=Decimal("1850000.00"),
+                sla_terms=SLA_TERMS,
+            ),
+            actor=actor,
+        )
+    sites = {
+        code: service.create_site(
+            session,
+            data=SiteCreate(
+                code=code,
+                name=name,
+                kind=SiteKind.CLOUD,
+                provider_id=providers[provider].id,
+                address=address,
+            ),
+            actor=actor,
+        )
+        for code, name, provider, address in SITES
+    }
+    created = 0
+    racks: dict[str, int] = defaultdict(int)
+    for zone, demand in sorted(unclassified_demand(servers).items()):
+        pools = POOLS[zone]
+        total = hosts_needed(demand, reserve)
+        for index, (provider_code, site_code) in enumerate(pools):
+            count = total // len(pools) + (1 if index < total % len(pools) else 0)
+            created += _fill_racks(
+                session,
+                site=sites[site_code],
+                provider=providers[provider_code],
+                zone=zone,
+                count=count,
+                racks=racks,
+                actor=actor,
+            )
+    for n, zone in enumerate(SHARED_ZONES):
+        for m, site in enumerate(sites.values()):
+            create_subnet(
+                session,
+                data=SubnetCreate(
+                    cidr=f"10.{16 + m}.{n * 4}.0/22",
+                    zone=zone,
+                    vlan=100 + 10 * m + n,
+                    site_id=site.id,
+                    description=f"{site.code} {zone.value} hosts",
+                ),
+                actor=actor,
+            )
+    return created
+
+
+def _fill_racks(
+    session: Session,
+    *,
+    site: Site,
+    provider: Provider,
+    zone: NetworkZone,
+    count: int,
+    racks: dict[str, int],
+    actor: Actor,
+) -> int:
+    for n in range(count):
+        if n % HOSTS_PER_RACK == 0:
+            racks[site.code] += 1
+            rack = _new_rack(session, site=site, number=racks[site.code], actor=actor)
+        slot = n % HOSTS_PER_RACK
+        service.create_host(
+            session,
+            data=HostCreate(
+                name=f"{site.code}-{zone.value}-{provider.code}-{n + 1:02d}",
+                site_id=site.id,
+                rack_id=rack.id,
+                u_position=1 + 2 * slot,
+                u_height=2,
+                model="Inspur NF5280M6"
+                if provider.code == "inspur"
+                else "Huawei FusionServer 2288H V6",
+                vcpu=HOST_VCPU,
+                cores=HOST_CORES,
+                memory_gib=HOST_MEMORY_GIB,
+                disk_gib=HOST_DISK_GIB,
+                power_draw_w=HOST_POWER_W,
+                purchase_year=2025,
+                provider_id=provider.id,
+                zone=zone,
+                max_mlps_level=3,
+            ),
+            actor=actor,
+        )
+    return count
+
+
+def _new_rack(session: Session, *, site: Site, number: int, actor: Actor) -> Rack:
+    # The first rack of the west site is an older one with a tighter power feed: full, it
+    # draws more than its budget, and the capacity pages flag it.
+    budget = Decimal("7.50") if (site.code, number) == ("cloud-west", 1) else Decimal("12.00")
+    rack = service.create_rack(
+        session,
+        data=RackCreate(
+            site_id=site.id, name=f"R{number:02d}", height_u=42, power_budget_kw=budget
+        ),
+        actor=actor,
+    )
+    for u in (41, 42):
+        service.create_device(
+            session,
+            data=DeviceCreate(
+                name=f"{site.code}-r{number:02d}-tor{u - 40}",
+                kind=DeviceKind.NETWORK,
+                site_id=site.id,
+                rack_id=rack.id,
+                u_position=u,
+                u_height=1,
+                model="Huawei CE6881",
+                power_draw_w=180,
+                purchase_year=2025,
+            ),
+            actor=actor,
+        )
+    return rack

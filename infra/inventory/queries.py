@@ -1,0 +1,137 @@
+"""Reading the inventory: scoped lists, rack elevations and the capacity overview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from infra.crud import paginate
+from infra.errors import NotFound
+from infra.inventory.capacity import (
+    HostSize,
+    PoolCapacity,
+    PoolHost,
+    RackUsage,
+    Slot,
+    pool_capacity,
+    rack_usage,
+)
+from infra.inventory.enums import HostStatus, NetworkZone, SiteKind
+from infra.inventory.models import Device, Host, Provider, Rack, Site
+from infra.schemas import Page, PageParams
+from infra.tenancy.scope import Scope
+
+
+def list_rows(
+    session: Session,
+    model: type[Any],
+    *,
+    schema: type[BaseModel],
+    scope: Scope,
+    page: PageParams,
+    filters: dict[str, Any],
+    scope_column: InstrumentedAttribute[Any] | None = None,
+) -> Page[Any]:
+    """Rows of ``model`` matching ``filters`` (None values ignored) that ``scope`` may see.
+
+    Department data is scoped by its ``department_id``: the cloud office's shared estate has
+    none, so departments see only their own legacy rooms, servers, devices and lines.
+    """
+    query: Select[Any] = select(model)
+    column = scope_column if scope_column is not None else getattr(model, "department_id", None)
+    if column is not None:
+        query = query.where(scope.where(column))
+    elif not scope.is_global:
+        query = query.where(false())
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(model, name) == value)
+    return paginate(session, query.order_by(model.id), page=page, schema=schema)
+
+
+def get_row(session: Session, model: type[Any], key: int, *, entity: str, scope: Scope) -> Any:
+    row = session.get(model, key)
+    department_id = getattr(row, "department_id", None) if row is not None else None
+    if row is None or not (scope.is_global or scope.allows(department_id)):
+        raise NotFound(entity, key)
+    return row
+
+
+@dataclass(frozen=True)
+class MountedItem:
+    kind: str  # "host" or a device kind
+    id: int
+    name: str
+    model: str
+    u_position: int
+    u_height: int
+    power_draw_w: int
+    status: str | None
+
+
+@dataclass(frozen=True)
+class Elevation:
+    rack: Rack
+    site: Site
+    usage: RackUsage
+    items: list[MountedItem]
+
+
+def rack_elevation(session: Session, *, rack_id: int, scope: Scope) -> Elevation:
+    """A rack with what is mounted in it, U by U, and its space and power use."""
+    rack = session.get(Rack, rack_id)
+    site = session.get(Site, rack.site_id) if rack else None
+    if rack is None or site is None or not (scope.is_global or scope.allows(site.department_id)):
+        raise NotFound("rack", rack_id)
+    items = [
+        MountedItem(
+            "host", h.id, h.name, h.model, h.u_position, h.u_height, h.power_draw_w, h.status.value
+        )
+        for h in session.scalars(select(Host).where(Host.rack_id == rack_id))
+        if h.u_position is not None
+    ] + [
+        MountedItem(
+            d.kind.value, d.id, d.name, d.model, d.u_position, d.u_height, d.power_draw_w, None
+        )
+        for d in session.scalars(select(Device).where(Device.rack_id == rack_id))
+        if d.u_position is not None
+    ]
+    items.sort(key=lambda item: item.u_position)
+    slots = [Slot(i.name, i.u_position, i.u_height, i.power_draw_w) for i in items]
+    usage = rack_usage(rack.height_u, rack.power_budget_kw, slots)
+    return Elevation(rack, site, usage, items)
+
+
+@dataclass(frozen=True)
+class PoolRow:
+    provider: str
+    zone: NetworkZone
+    capacity: PoolCapacity
+
+
+def capacity_overview(
+    session: Session,
+    *,
+    reserve: Any,
+    allocated: dict[int, HostSize] | None = None,
+) -> list[PoolRow]:
+    """Shared-cloud capacity by provider and zone: total, allocatable, allocated."""
+    rows = session.execute(
+        select(Host.id, Provider.code, Host.zone, Host.vcpu, Host.memory_gib, Host.disk_gib)
+        .join(Site, Host.site_id == Site.id)
+        .join(Provider, Host.provider_id == Provider.id)
+        .where(Site.kind == SiteKind.CLOUD, Host.status == HostStatus.ACTIVE)
+    )
+    hosts = [
+        PoolHost(host_id, provider, zone, HostSize(vcpu, memory, disk))
+        for host_id, provider, zone, vcpu, memory, disk in rows
+    ]
+    pools = pool_capacity(hosts, reserve=reserve, allocated=allocated)
+    return [
+        PoolRow(provider, zone, pools[(provider, zone)])
+        for provider, zone in sorted(pools, key=lambda key: (key[0], key[1].value))
+    ]

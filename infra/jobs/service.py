@@ -1,0 +1,147 @@
+"""Submitting, reading, following and cancelling jobs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import event, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from infra.audit.actor import Actor
+from infra.audit.service import json_safe
+from infra.errors import Conflict, NotFound
+from infra.jobs.enums import JobStatus
+from infra.jobs.models import Job, JobEvent
+from infra.jobs.runner import get_backend, handler_for
+from infra.schemas import Page, PageParams
+from infra.tenancy.scope import Scope
+
+_PENDING = "govcloud.pending_jobs"
+
+
+def submit_job(
+    session: Session,
+    *,
+    kind: str,
+    title: str,
+    params: dict[str, Any],
+    actor: Actor,
+    department_id: int | None = None,
+) -> Job:
+    """Queue a job; it is handed to the backend only once the caller's transaction commits,
+    so a rolled-back request never leaves work running."""
+    if handler_for(kind) is None:
+        raise NotFound("job kind", kind)
+    job = Job(
+        id=uuid.uuid4().hex,
+        kind=kind,
+        title=title,
+        status=JobStatus.QUEUED,
+        progress=0,
+        params=json_safe(params),
+        department_id=department_id,
+        created_by=actor.username,
+        created_by_id=actor.user_id,
+        cancel_requested=False,
+    )
+    session.add(job)
+    session.flush()
+    session.info.setdefault(_PENDING, []).append(job.id)
+    return job
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        backend = get_backend()
+        for job_id in pending:
+            backend.enqueue(job_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _visible(scope: Scope, user_id: int | None) -> Any:
+    if scope.is_global:
+        return None
+    clauses = [scope.where(Job.department_id)]
+    if user_id is not None:
+        clauses.append(Job.created_by_id == user_id)
+    return or_(*clauses)
+
+
+def get_job(session: Session, *, scope: Scope, job_id: str, user_id: int | None = None) -> Job:
+    """The job, if it belongs to a visible department or was started by ``user_id``."""
+    job = session.get(Job, job_id)
+    visible = job is not None and (
+        scope.allows(job.department_id) or (user_id is not None and job.created_by_id == user_id)
+    )
+    if job is None or not visible:
+        raise NotFound("job", job_id)
+    return job
+
+
+def list_jobs(
+    session: Session,
+    *,
+    scope: Scope,
+    page: PageParams,
+    user_id: int | None = None,
+    status: JobStatus | None = None,
+) -> Page[Job]:
+    query = select(Job)
+    visible = _visible(scope, user_id)
+    if visible is not None:
+        query = query.where(visible)
+    if status is not None:
+        query = query.where(Job.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Job.created_at.desc(), Job.id).limit(page.limit).offset(page.offset)
+    ).all()
+    return Page(items=list(rows), total=total, limit=page.limit, offset=page.offset)
+
+
+def events_after(
+    session: Session, *, job_id: str, after: int = 0, limit: int = 500
+) -> list[JobEvent]:
+    """The job's events with ``seq > after``, in order."""
+    return list(
+        session.scalars(
+            select(JobEvent)
+            .where(JobEvent.job_id == job_id, JobEvent.seq > after)
+            .order_by(JobEvent.seq)
+            .limit(limit)
+        )
+    )
+
+
+def cancel_job(session: Session, *, scope: Scope, job_id: str, user_id: int | None = None) -> Job:
+    """Cancel a queued job at once; ask a running one to stop at its next progress report."""
+    job = get_job(session, scope=scope, job_id=job_id, user_id=user_id)
+    if job.status.finished:
+        raise Conflict("status", f"job {job_id} has already {job.status.value}")
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+        .values(status=JobStatus.CANCELLED, error="cancelled before it started")
+    )
+    session.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True))
+    session.refresh(job)
+    return job
+
+
+def recover_interrupted(session: Session) -> list[str]:
+    """After a restart: jobs left running died with the old process; queued ones go again."""
+    session.execute(
+        update(Job)
+        .where(Job.status == JobStatus.RUNNING)
+        .values(status=JobStatus.FAILED, error="interrupted: the control panel restarted")
+    )
+    queued = list(session.scalars(select(Job.id).where(Job.status == JobStatus.QUEUED)))
+    session.info.setdefault(_PENDING, []).extend(queued)
+    return queued

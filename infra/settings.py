@@ -1,0 +1,81 @@
+"""One settings object for the whole platform, read from ``GOVCLOUD_*`` environment variables.
+
+Built lazily by :func:`get_settings` (never at import time) so tests and the CLI can set the
+environment first.  Sub-models group each package's knobs; nested values use ``__``, e.g.
+``GOVCLOUD_JOBS__WORKERS=8``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "demo"})
+MIN_SECRET_LENGTH = 32
+
+
+class JobSettings(BaseModel):
+    workers: int = Field(default=4, ge=1, le=64)
+
+
+class WebSettings(BaseModel):
+    session_max_age_s: int = Field(default=8 * 3600, ge=60)
+    secure_cookies: bool = False
+    default_locale: Literal["zh_CN", "en"] = "zh_CN"
+
+
+class SecuritySettings(BaseModel):
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=8, le=1_048_576)
+
+
+class InventorySettings(BaseModel):
+    # Share of every shared-cloud host held back from allocation (hypervisor, failover).
+    host_reserve: Decimal = Field(default=Decimal("0.10"), ge=0, lt=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GOVCLOUD_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    demo: bool = False
+    secret_key: SecretStr = SecretStr("change-me")
+    database_url: str = "sqlite:///./govcloud.db"
+    database_echo: bool = False
+    jobs: JobSettings = JobSettings()
+    web: WebSettings = WebSettings()
+    security: SecuritySettings = SecuritySettings()
+    inventory: InventorySettings = InventorySettings()
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        secret = self.secret_key.get_secret_value()
+        weak = secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH
+        if weak and not self.demo:
+            raise ValueError(
+                "GOVCLOUD_SECRET_KEY is a placeholder or shorter than "
+                f"{MIN_SECRET_LENGTH} characters; set a random secret "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))') "
+                "or run in demo mode (GOVCLOUD_DEMO=1)"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()

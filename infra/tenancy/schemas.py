@@ -1,0 +1,150 @@
+"""Pydantic shapes for departments, users, quotas and tokens (Base / Create / Update / Read)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from infra.inventory.enums import NetworkZone
+from infra.schemas import InputModel, OutputModel
+from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind, ResourceClass, Role
+
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,62}$", strip_whitespace=True)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Username = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{2,63}$", strip_whitespace=True)
+]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+Locale = Literal["zh_CN", "en"]
+
+
+# -- departments ---------------------------------------------------------------------------
+
+
+class DepartmentBase(InputModel):
+    name: Name
+    name_en: Name | None = None
+
+
+class DepartmentCreate(DepartmentBase):
+    code: Code = Field(description="Short unique identifier, lowercase: e.g. `police`")
+    kind: DepartmentKind
+    parent_id: int | None = None
+
+
+class DepartmentUpdate(InputModel):
+    name: Name | None = None
+    name_en: Name | None = None
+    parent_id: int | None = None
+
+
+class DepartmentRead(OutputModel):
+    id: int
+    code: str
+    name: str
+    name_en: str | None
+    kind: DepartmentKind
+    parent_id: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# -- users ---------------------------------------------------------------------------------
+
+
+class UserCreate(InputModel):
+    username: Username
+    display_name: Name
+    password: Password
+    role: Role
+    department_id: int | None = None
+    locale: Locale = "zh_CN"
+
+
+class UserUpdate(InputModel):
+    display_name: Name | None = None
+    password: Password | None = None
+    role: Role | None = None
+    department_id: int | None = None
+    locale: Locale | None = None
+    is_active: bool | None = None
+
+
+class UserRead(OutputModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    department_id: int | None
+    locale: str
+    is_active: bool
+    created_at: dt.datetime
+    last_login_at: dt.datetime | None
+
+
+# -- quotas --------------------------------------------------------------------------------
+
+
+def _check_limit(resource: ResourceClass | None, limit: int | None) -> None:
+    if resource is None or limit is None:
+        return
+    maximum = QUOTA_MAXIMUM[resource]
+    if limit > maximum:
+        raise ValueError(f"limit for {resource.value} must be at most {maximum:,}, got {limit:,}")
+
+
+class QuotaCreate(InputModel):
+    department_id: int
+    resource: ResourceClass
+    zone: NetworkZone
+    limit: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _limit_within_maximum(self) -> QuotaCreate:
+        _check_limit(self.resource, self.limit)
+        return self
+
+
+class QuotaUpdate(InputModel):
+    limit: int = Field(ge=0)
+
+
+class QuotaRead(OutputModel):
+    id: int
+    department_id: int
+    resource: ResourceClass
+    zone: NetworkZone
+    limit: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# -- tokens --------------------------------------------------------------------------------
+
+
+class TokenCreate(InputModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    expires_in_days: int | None = Field(default=90, ge=1, le=3650)
+
+
+class TokenLogin(InputModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=256)
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "api"
+    expires_in_days: int | None = Field(default=90, ge=1, le=3650)
+
+
+class TokenRead(OutputModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokenIssued(TokenRead):
+    token: str = Field(description="The secret: shown once, never stored")

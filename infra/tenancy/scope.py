@@ -1,0 +1,81 @@
+"""Tenant scoping: which departments a user may see.
+
+Every query for department data takes a :class:`Scope` argument, so leaving the filter out is
+a type error rather than a data leak.  Objects outside the scope are reported as *not found*,
+never as forbidden: their existence is itself department data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from infra.errors import NotFound
+from infra.tenancy.enums import Role
+from infra.tenancy.models import Department, User
+
+
+@dataclass(frozen=True)
+class Scope:
+    """``department_ids`` is the visible set; ``None`` means every department."""
+
+    department_ids: frozenset[int] | None
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(None)
+
+    @classmethod
+    def nothing(cls) -> Scope:
+        return cls(frozenset())
+
+    @property
+    def is_global(self) -> bool:
+        return self.department_ids is None
+
+    def allows(self, department_id: int | None) -> bool:
+        if self.department_ids is None:
+            return True
+        return department_id is not None and department_id in self.department_ids
+
+    def where(
+        self, column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
+    ) -> ColumnElement[bool]:
+        if self.department_ids is None:
+            return true()
+        return column.in_(sorted(self.department_ids))
+
+    def require(self, entity: str, key: object, department_id: int | None) -> None:
+        """Raise NotFound unless the object's department is visible."""
+        if not self.allows(department_id):
+            raise NotFound(entity, key)
+
+
+def subtree(session: Session, root_id: int) -> frozenset[int]:
+    """``root_id`` and every department below it."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for dept_id, parent_id in session.execute(select(Department.id, Department.parent_id)):
+        if parent_id is not None:
+            children[parent_id].append(dept_id)
+    found, stack = {root_id}, [root_id]
+    while stack:
+        for child in children[stack.pop()]:
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return frozenset(found)
+
+
+def scope_for(session: Session, user: User) -> Scope:
+    """Department roles see their department's subtree; provider representatives see no
+    department data; the cloud office's roles see everything."""
+    if user.role.is_department_role:
+        return (
+            Scope(subtree(session, user.department_id)) if user.department_id else Scope.nothing()
+        )
+    if user.role is Role.PROVIDER_REP:
+        return Scope.nothing()
+    return Scope.everything()

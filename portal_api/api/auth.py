@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from infra.audit.actor import Actor
+from infra.errors import NotAuthenticated
+from infra.tenancy import accounts
+from infra.tenancy.schemas import TokenCreate, TokenIssued, TokenLogin, TokenRead, UserRead
+from portal_api.deps import PUBLIC, Self, SessionDep
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _issued(token: object, plaintext: str) -> TokenIssued:
+    return TokenIssued.model_validate(
+        {**TokenRead.model_validate(token).model_dump(), "token": plaintext}
+    )
+
+
+@router.post(
+    "/token", response_model=TokenIssued, status_code=status.HTTP_201_CREATED, dependencies=[PUBLIC]
+)
+def login_for_token(session: SessionDep, data: TokenLogin) -> TokenIssued:
+    """Exchange a username and password for an API token (for scripts and the CLI)."""
+    user = accounts.authenticate(session, username=data.username, password=data.password)
+    if user is None:
+        raise NotAuthenticated("password: wrong username or password, or the account is disabled")
+    actor = Actor(username=user.username, user_id=user.id, role=user.role)
+    token, plaintext = accounts.issue_token(
+        session, user=user, name=data.name, expires_in_days=data.expires_in_days, actor=actor
+    )
+    return _issued(token, plaintext)
+
+
+@router.get("/me", response_model=UserRead)
+def me(principal: Self) -> UserRead:
+    return UserRead.model_validate(principal.user)
+
+
+@router.get("/tokens", response_model=list[TokenRead])
+def list_tokens(session: SessionDep, principal: Self) -> list[TokenRead]:
+    return [TokenRead.model_validate(t) for t in accounts.list_tokens(session, user=principal.user)]
+
+
+@router.post("/tokens", response_model=TokenIssued, status_code=status.HTTP_201_CREATED)
+def create_token(session: SessionDep, principal: Self, data: TokenCreate) -> TokenIssued:
+    token, plaintext = accounts.issue_token(
+        session,
+        user=principal.user,
+        name=data.name,
+        expires_in_days=data.expires_in_days,
+        actor=principal.actor,
+    )
+    return _issued(token, plaintext)
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(session: SessionDep, principal: Self, token_id: int) -> Response:
+    accounts.revoke_token(session, user=principal.user, token_id=token_id, actor=principal.actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,231 @@
+"""The ``govcloud`` command: serve the control panel and administer it from a shell."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from infra.audit.actor import Actor
+from infra.database import reset_engine, session_scope
+from infra.errors import GovcloudError
+from infra.settings import get_settings, reset_settings
+from infra.tenancy import accounts
+from infra.tenancy.enums import Role
+from infra.tenancy.models import Department, User
+from infra.tenancy.schemas import UserCreate
+from infra.tenancy.scope import Scope
+
+app = typer.Typer(help="govcloud: run a shared government cloud.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (user_app, "user"),
+    (token_app, "token"),
+    (audit_app, "audit"),
+    (demo_app, "demo"),
+):
+    app.add_typer(sub, name=name)
+
+console = Console()
+err = Console(stderr=True)
+CLI_ACTOR = Actor.system("cli")
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _settings_or_exit() -> None:
+    try:
+        get_settings()
+    except ValidationError as exc:
+        raise _fail(str(exc.errors()[0]["msg"]).removeprefix("Value error, "), 2) from exc
+
+
+@app.callback()
+def main(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Demo mode: a placeholder secret is fine.")
+    ] = False,
+) -> None:
+    if demo:
+        os.environ["GOVCLOUD_DEMO"] = "1"
+        reset_settings()
+        reset_engine()
+
+
+# -- db ------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from infra import migrate
+
+    _settings_or_exit()
+    migrate.upgrade(get_settings().database_url, revision)
+    console.print(f"database at [bold]{revision}[/]")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations have drifted apart."""
+    from infra import migrate
+
+    _settings_or_exit()
+    try:
+        migrate.check(get_settings().database_url)
+    except Exception as exc:
+        raise _fail(f"models and migrations differ: {exc}") from exc
+    console.print("models and migrations agree")
+
+
+# -- users and tokens ----------------------------------------------------------------------
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Option(help="Login name, lowercase.")],
+    role: Annotated[Role, typer.Option(help="One of the platform's roles.")],
+    department: Annotated[
+        str | None, typer.Option(help="Department code (department roles).")
+    ] = None,
+    display_name: Annotated[str | None, typer.Option(help="Full name.")] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, envvar="GOVCLOUD_NEW_PASSWORD"
+        ),
+    ] = "",
+) -> None:
+    """Create an account."""
+    _settings_or_exit()
+    try:
+        with session_scope() as session:
+            department_id = None
+            if department:
+                department_id = session.scalar(
+                    select(Department.id).where(Department.code == department)
+                )
+                if department_id is None:
+                    raise _fail(f"department: no department has code {department!r}")
+            data = UserCreate(
+                username=username,
+                display_name=display_name or username,
+                password=password,
+                role=role,
+                department_id=department_id,
+            )
+            user = accounts.create_user(
+                session, scope=Scope.everything(), data=data, actor=CLI_ACTOR
+            )
+            console.print(
+                f"created user [bold]{user.username}[/] ({user.role.value}), id {user.id}"
+            )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise _fail(problems) from exc
+    except GovcloudError as exc:
+        raise _fail(exc.message) from exc
+
+
+@token_app.command("create")
+def token_create(
+    username: Annotated[str, typer.Option(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days until it expires.")] = 90,
+) -> None:
+    """Issue an API token; it is printed once and only its hash is stored."""
+    _settings_or_exit()
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.is_active:
+            raise _fail(f"username: no active user {username!r}")
+        token, plaintext = accounts.issue_token(
+            session, user=user, name=name, expires_in_days=days, actor=CLI_ACTOR
+        )
+        expires = token.expires_at.date().isoformat() if token.expires_at else "never"
+    console.print(f"token for {username} (expires {expires}):")
+    print(plaintext)
+
+
+# -- audit ---------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain; exit 1 naming the first entry that does not hold."""
+    from infra.audit.service import verify_chain
+
+    _settings_or_exit()
+    with session_scope() as session:
+        report = verify_chain(session)
+    if not report.ok:
+        raise _fail(f"audit chain broken at entry {report.first_broken_seq}: {report.reason}")
+    console.print(f"audit chain intact: {report.checked} entries verified")
+
+
+# -- demo and serve ------------------------------------------------------------------------
+
+
+def _print_logins() -> None:
+    from portal_api.demo import LOGINS
+
+    table = Table(title="demo logins (password for all: govcloud-demo)")
+    for column in ("username", "role", "department"):
+        table.add_column(column)
+    for login in LOGINS:
+        table.add_row(login.username, login.role.value, login.department or "—")
+    console.print(table)
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo city (idempotent)."""
+    from portal_api import demo
+
+    _settings_or_exit()
+    with session_scope() as session:
+        demo.load(session)
+    console.print("demo data loaded")
+    _print_logins()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Migrate, load the demo city and print its logins first.")
+    ] = False,
+) -> None:
+    """Serve the control panel (API under /api/v1, pages at /)."""
+    import uvicorn
+
+    from portal_api.app import create_app
+
+    if demo:
+        main(demo=True)
+        _settings_or_exit()
+        db_upgrade("head")
+        demo_load()
+    _settings_or_exit()
+    console.print(
+        f"govcloud control panel on [bold]http://{host}:{port}/[/]  (API docs: /api/v1/docs)"
+    )
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,131 @@
+"""Demo data for `make run`: a city, its departments and sections, quotas, and a user per role.
+
+Loading is idempotent: existing rows (matched by code or username) are left as they are, so
+`govcloud demo load` can run at every start.  Later floors (inventory, requests, …) extend it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from infra.audit.actor import Actor
+from infra.inventory.enums import SHARED_ZONES, NetworkZone
+from infra.tenancy import accounts, service
+from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
+from infra.tenancy.models import Department, Quota, User
+from infra.tenancy.schemas import DepartmentCreate, QuotaCreate, UserCreate
+from infra.tenancy.scope import Scope
+
+DEMO_PASSWORD = "govcloud-demo"  # noqa: S105  (demo mode only, printed on purpose)
+ACTOR = Actor.system("demo")
+
+CITY = ("demo-city", "示范市", "Demo City")
+DEPARTMENTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
+    (
+        "police",
+        "市公安局",
+        "Public Security Bureau",
+        [
+            ("police-traffic", "交通管理支队", "Traffic Police"),
+            ("police-cyber", "网络安全保卫支队", "Cyber Security Division"),
+        ],
+    ),
+    (
+        "health",
+        "市卫生健康委员会",
+        "Health Commission",
+        [
+            ("health-cdc", "疾病预防控制中心", "Centre for Disease Control"),
+        ],
+    ),
+    ("education", "市教育局", "Education Bureau", []),
+    ("hrss", "市人力资源和社会保障局", "Human Resources and Social Security Bureau", []),
+    ("transport", "市交通运输局", "Transport Bureau", []),
+    ("market", "市市场监督管理局", "Market Regulation Administration", []),
+]
+
+# Per department and shared zone: vCPU, memory GiB, storage GiB, public IPs, bandwidth Mbps.
+QUOTA_PLAN: dict[NetworkZone, tuple[int, int, int, int, int]] = {
+    NetworkZone.INTERNET: (64, 256, 4_096, 8, 200),
+    NetworkZone.EXTRANET: (256, 1_024, 20_480, 0, 1_000),
+    NetworkZone.PRIVATE: (128, 512, 10_240, 0, 500),
+}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: Role
+    department: str | None
+    password: str = DEMO_PASSWORD
+
+
+LOGINS = [
+    DemoLogin("operator", Role.OPERATOR, None),
+    DemoLogin("finance", Role.FINANCE, None),
+    DemoLogin("manager", Role.MANAGER, None),
+    DemoLogin("auditor", Role.AUDITOR, None),
+    DemoLogin("provider", Role.PROVIDER_REP, None),
+    DemoLogin("police-admin", Role.DEPARTMENT_ADMIN, "police"),
+    DemoLogin("police-user", Role.DEPARTMENT_USER, "police"),
+    DemoLogin("health-admin", Role.DEPARTMENT_ADMIN, "health"),
+    DemoLogin("health-user", Role.DEPARTMENT_USER, "health-cdc"),
+]
+
+
+def _department(
+    session: Session, code: str, name: str, name_en: str, kind: DepartmentKind, parent: int | None
+) -> Department:
+    found = session.scalar(select(Department).where(Department.code == code))
+    if found is not None:
+        return found
+    data = DepartmentCreate(code=code, name=name, name_en=name_en, kind=kind, parent_id=parent)
+    return service.create_department(session, data=data, actor=ACTOR)
+
+
+def _quotas(session: Session, department: Department) -> None:
+    for zone in SHARED_ZONES:
+        for resource, limit in zip(ResourceClass, QUOTA_PLAN[zone], strict=True):
+            exists = session.scalar(
+                select(Quota.id).where(
+                    Quota.department_id == department.id,
+                    Quota.resource == resource,
+                    Quota.zone == zone,
+                )
+            )
+            if exists is None and limit > 0:
+                data = QuotaCreate(
+                    department_id=department.id, resource=resource, zone=zone, limit=limit
+                )
+                service.create_quota(session, scope=Scope.everything(), data=data, actor=ACTOR)
+
+
+def load(session: Session) -> list[DemoLogin]:
+    """Create whatever of the demo city is missing; return the logins to print."""
+    city = _department(session, *CITY, DepartmentKind.CITY, None)
+    by_code = {}
+    for code, name, name_en, sections in DEPARTMENTS:
+        department = _department(session, code, name, name_en, DepartmentKind.DEPARTMENT, city.id)
+        by_code[code] = department
+        _quotas(session, department)
+        for s_code, s_name, s_name_en in sections:
+            by_code[s_code] = _department(
+                session, s_code, s_name, s_name_en, DepartmentKind.SECTION, department.id
+            )
+    for login in LOGINS:
+        if session.scalar(select(User.id).where(User.username == login.username)) is not None:
+            continue
+        data = UserCreate(
+            username=login.username,
+            display_name=f"Demo {login.role.value.replace('_', ' ')}",
+            password=login.password,
+            role=login.role,
+            department_id=by_code[login.department].id if login.department else None,
+            locale="zh_CN",
+        )
+        accounts.create_user(session, scope=Scope.everything(), data=data, actor=ACTOR)
+    session.flush()
+    return LOGINS

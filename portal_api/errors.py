@@ -1,0 +1,122 @@
+"""The one place where errors become HTTP answers.
+
+Every refusal has the same body: ``{"error": code, "message": text, "fields": [{"field",
+"message"}]}`` — the field names match the request's JSON keys or query parameters.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from infra.errors import (
+    Conflict,
+    GovcloudError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[GovcloudError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,
+    NotAuthenticated: 401,
+    PermissionDenied: 403,
+}
+
+
+def status_for(exc: GovcloudError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def error_body(code: str, message: str, fields: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    return {
+        "error": code,
+        "message": message,
+        "fields": [{"field": name, "message": text} for name, text in fields],
+    }
+
+
+def _fields_of(exc: GovcloudError) -> list[tuple[str, str]]:
+    if isinstance(exc, InvalidInput):
+        return [(p.field, p.message) for p in exc.problems]
+    if isinstance(exc, Conflict):
+        return [(exc.field, exc.message.split(": ", 1)[-1])]
+    field, sep, rest = exc.message.partition(": ")
+    return [(field, rest)] if sep and " " not in field else []
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _validation_message(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        detail = (error.get("ctx") or {}).get("error", "")
+        return f"malformed JSON: {detail}".rstrip(": ")
+    if error.get("type") == "extra_forbidden":
+        return "unknown field"
+    return str(error.get("msg", "invalid value"))
+
+
+def _respond(
+    request: Request, body: dict[str, Any], status: int, headers: dict[str, str] | None = None
+) -> Response:
+    """JSON for the API; the web pages' own error page for everything else."""
+    render = getattr(request.app.state, "html_error_page", None)
+    if render is not None and not request.url.path.startswith("/api/"):
+        response: Response = render(request, status, body)
+        return response
+    return JSONResponse(body, status, headers=headers)
+
+
+async def _govcloud_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GovcloudError)
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return _respond(request, error_body(exc.code, exc.message, _fields_of(exc)), status, headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    fields = [(_field_name(e["loc"]), _validation_message(e)) for e in exc.errors()]
+    message = "; ".join(f"{name}: {text}" for name, text in fields)
+    return _respond(request, error_body("invalid_input", message, fields), 422)
+
+
+async def _integrity_error(request: Request, exc: Exception) -> Response:
+    # The services check uniqueness first; this is the backstop for two requests racing.
+    log.warning("integrity error: %s", exc)
+    message = "the change clashes with data written at the same time; retry"
+    return _respond(request, error_body("conflict", message), 409)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    headers = getattr(exc, "headers", None)
+    return _respond(request, error_body(code, str(exc.detail)), exc.status_code, headers)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(GovcloudError, _govcloud_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

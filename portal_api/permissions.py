@@ -1,0 +1,55 @@
+"""Who may do what: one table from permission to roles.
+
+Every API route declares exactly one :class:`Allow` (or :data:`PUBLIC`) dependency; the
+permission-matrix test walks the routes and fails for any route that declares none.  *Which*
+departments a permitted user reaches is the scope's job (infra/tenancy/scope.py), not this
+table's.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from infra.tenancy.enums import Role
+
+
+class Permission(StrEnum):
+    SELF = "self"  # one's own profile and API tokens
+    DEPARTMENT_READ = "department:read"
+    DEPARTMENT_WRITE = "department:write"
+    USER_READ = "user:read"
+    USER_WRITE = "user:write"
+    QUOTA_READ = "quota:read"
+    QUOTA_WRITE = "quota:write"
+    JOB_READ = "job:read"
+    JOB_CANCEL = "job:cancel"
+    INVENTORY_READ = "inventory:read"
+    INVENTORY_WRITE = "inventory:write"
+    AUDIT_READ = "audit:read"
+    AUDIT_VERIFY = "audit:verify"
+
+
+_ALL = frozenset(Role)
+_DEPARTMENT = frozenset({Role.DEPARTMENT_USER, Role.DEPARTMENT_ADMIN})
+_OFFICE_READERS = frozenset({Role.OPERATOR, Role.FINANCE, Role.MANAGER, Role.AUDITOR})
+
+RULES: dict[Permission, frozenset[Role]] = {
+    Permission.SELF: _ALL,
+    Permission.DEPARTMENT_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.DEPARTMENT_WRITE: frozenset({Role.OPERATOR}),
+    Permission.USER_READ: frozenset({Role.DEPARTMENT_ADMIN, Role.OPERATOR, Role.AUDITOR}),
+    Permission.USER_WRITE: frozenset({Role.DEPARTMENT_ADMIN, Role.OPERATOR}),
+    Permission.QUOTA_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.QUOTA_WRITE: frozenset({Role.OPERATOR}),
+    Permission.JOB_READ: _ALL,
+    Permission.JOB_CANCEL: frozenset({Role.DEPARTMENT_ADMIN, Role.OPERATOR}),
+    # Departments see their own legacy estate (scoped by department); the office sees all.
+    Permission.INVENTORY_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.INVENTORY_WRITE: frozenset({Role.OPERATOR}),
+    Permission.AUDIT_READ: frozenset({Role.OPERATOR, Role.MANAGER, Role.AUDITOR}),
+    Permission.AUDIT_VERIFY: frozenset({Role.OPERATOR, Role.AUDITOR}),
+}
+
+
+def allowed(role: Role, permission: Permission) -> bool:
+    return role in RULES[permission]

@@ -1,0 +1,21 @@
+"""Server-rendered web pages of the control panel (everything outside ``/api``).
+
+``install(app)`` adds the page routes and the static files, and gives ``portal_api.errors``
+the HTML error page it uses for every non-API path.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from portal_api.web.render import STATIC_DIR, html_error_page
+from portal_api.web.views import account, departments, home, quotas, users
+
+
+def install(app: FastAPI) -> None:
+    """Serve the pages and their static files; render errors on page paths as HTML."""
+    for module in (account, home, departments, users, quotas):
+        app.include_router(module.router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.state.html_error_page = html_error_page

@@ -1,0 +1,1 @@
+"""Pulumi programs (department tenancy, platform services); see Pulumi.yaml."""

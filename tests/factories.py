@@ -1,0 +1,112 @@
+"""Test data builders: small, explicit, committed through the real services."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from infra.audit.actor import Actor
+from infra.inventory.enums import NetworkZone
+from infra.tenancy import accounts, service
+from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
+from infra.tenancy.models import Department, Quota, User
+from infra.tenancy.schemas import DepartmentCreate, QuotaCreate, UserCreate
+from infra.tenancy.scope import Scope
+
+SYSTEM = Actor.system("tests")
+EVERYTHING = Scope.everything()
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+def department(
+    session: Session,
+    *,
+    kind: DepartmentKind = DepartmentKind.DEPARTMENT,
+    parent: Department | None = None,
+    code: str | None = None,
+    name: str | None = None,
+) -> Department:
+    n = next(_counter)
+    if kind is not DepartmentKind.CITY and parent is None:
+        parent = department(session, kind=kind.parent_kind or DepartmentKind.CITY)
+    data = DepartmentCreate(
+        code=code or f"{kind.value[:4]}-{n}",
+        name=name or f"{kind.value} {n}",
+        kind=kind,
+        parent_id=parent.id if parent else None,
+    )
+    created = service.create_department(session, data=data, actor=SYSTEM)
+    session.commit()
+    return created
+
+
+def user(
+    session: Session,
+    *,
+    role: Role,
+    dept: Department | None = None,
+    username: str | None = None,
+    password: str = PASSWORD,
+) -> User:
+    n = next(_counter)
+    data = UserCreate(
+        username=username or f"{role.value.replace('_', '-')}-{n}",
+        display_name=f"{role.value} {n}",
+        password=password,
+        role=role,
+        department_id=dept.id if dept and role.is_department_role else None,
+    )
+    created = accounts.create_user(session, scope=EVERYTHING, data=data, actor=SYSTEM)
+    session.commit()
+    return created
+
+
+def token(session: Session, who: User) -> str:
+    _, plaintext = accounts.issue_token(
+        session, user=who, name="tests", expires_in_days=1, actor=SYSTEM
+    )
+    session.commit()
+    return plaintext
+
+
+def bearer(session: Session, who: User) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(session, who)}"}
+
+
+def quota(
+    session: Session,
+    *,
+    dept: Department,
+    resource: ResourceClass = ResourceClass.VCPU,
+    zone: NetworkZone = NetworkZone.EXTRANET,
+    limit: int = 100,
+) -> Quota:
+    data = QuotaCreate(department_id=dept.id, resource=resource, zone=zone, limit=limit)
+    created = service.create_quota(session, scope=EVERYTHING, data=data, actor=SYSTEM)
+    session.commit()
+    return created
+
+
+@dataclass
+class World:
+    """Two sibling departments under one city, and a signed-in user of every role."""
+
+    city: Department
+    own: Department
+    other: Department
+    section: Department
+    users: dict[Role, User]
+    headers: dict[Role, dict[str, str]]
+
+
+def world(session: Session) -> World:
+    city = department(session, kind=DepartmentKind.CITY)
+    own = department(session, parent=city)
+    other = department(session, parent=city)
+    section = department(session, kind=DepartmentKind.SECTION, parent=own)
+    users = {role: user(session, role=role, dept=own) for role in Role}
+    headers = {role: bearer(session, u) for role, u in users.items()}
+    return World(city, own, other, section, users, headers)
