@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from infra.inventory.enums import NetworkZone
+from infra.placement.improve import empty_hosts
 from infra.placement.problem import (
     AntiAffinityScope,
     HostBin,
@@ -36,7 +37,7 @@ from infra.placement.state import Demand, PackState
 SIZE_BIAS = 0.25
 
 
-@dataclass
+@dataclass(eq=False)
 class _Shape:
     """Items of one zone that are interchangeable: same size, MLPS level and group."""
 
@@ -47,7 +48,7 @@ class _Shape:
     ids: list[int] = field(default_factory=list)  # waiting, highest id first (pop the lowest)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Bucket:
     """The shapes of one size; scoring looks at sizes, the pick inside takes the most
     constrained shape the host admits (highest MLPS tier and level, grouped before free)."""
@@ -86,7 +87,7 @@ def place(
     for zone, zone_hosts in zones.items():
         if zone is not NetworkZone.INTRANET:
             _pack_zone([i for i in items if i.zone is zone], zone_hosts, state)
-    _empty_hosts(items, order, state)
+    empty_hosts(items, order, state)
     unplaced = conclude(items, hosts, state, headroom, order)
     return Placement(assignments=dict(state.assignments), unplaced=unplaced)
 
@@ -125,6 +126,9 @@ def _pack_zone(items: Sequence[Item], hosts: Sequence[HostBin], state: PackState
     waiting = Counter(s.tier for b in buckets for s in b.shapes for _ in s.ids)
     closed: set[int] = set()
     cursor: dict[int, int] = {}  # per MLPS tier: hosts before this index cannot serve it
+    # The last clean fill per (host size, tier, phase): identical hosts that follow one
+    # another usually receive the same sizes, and replaying is much cheaper than scoring.
+    patterns: dict[tuple[tuple[tuple[int, int, int], int], int], list[_Bucket] | None] = {}
     while waiting:
         need = max(waiting)
         index = cursor.get(need, 0)
@@ -148,19 +152,61 @@ def _pack_zone(items: Sequence[Item], hosts: Sequence[HostBin], state: PackState
             continue
         host = hosts[index]
         closed.add(host.host_id)
-        for min_tier in (need, 0):
-            for shape in _fill(state, host, buckets, min_tier):
+        key = (host.free, need)
+        for phase, min_tier in enumerate((need, 0)):
+            placed: list[tuple[_Bucket, _Shape]] = []
+            pattern = patterns.get((key, phase))
+            if pattern is not None and all(
+                bucket.count >= times for bucket, times in Counter(pattern).items()
+            ):
+                clean = _replay(state, host, pattern, min_tier, placed)
+                if not clean:  # carry on from where the replay stopped
+                    _fill(state, host, buckets, min_tier, placed)
+            else:
+                clean = _fill(state, host, buckets, min_tier, placed)
+            patterns[(key, phase)] = [bucket for bucket, _ in placed] if clean else None
+            for _, shape in placed:
                 if shape.tier in waiting:
                     waiting[shape.tier] -= 1
                     if not waiting[shape.tier]:
                         del waiting[shape.tier]
 
 
+def _replay(
+    state: PackState,
+    host: HostBin,
+    pattern: Sequence[_Bucket],
+    min_tier: int,
+    placed: list[tuple[_Bucket, _Shape]],
+) -> bool:
+    """Fill ``host`` with the sizes the previous identical host received, in the same order.
+
+    When the previous fill was never barred (no size refused for group, level or tier) and
+    every size is still there (the caller checks), the greedy fill would choose exactly this
+    sequence again: the candidates now are a subset of those it chose from then, each choice
+    among them was the best, and nothing fitted at the end.  So the replay is the fill, only
+    cheaper.
+    False (with what was placed so far) as soon as that no longer holds.
+    """
+    for bucket in pattern:
+        shape = bucket.pick(state, host, min_tier)
+        if shape is None:
+            return False
+        state.assign(shape.ids.pop(), host, shape.demand, shape.group)
+        bucket.count -= 1
+        placed.append((bucket, shape))
+    return True
+
+
 def _fill(
-    state: PackState, host: HostBin, buckets: Sequence[_Bucket], min_tier: int
-) -> Iterator[_Shape]:
-    """Add the best-aligned fitting item to ``host`` until nothing more fits; yield the shape
-    of each item placed.
+    state: PackState,
+    host: HostBin,
+    buckets: Sequence[_Bucket],
+    min_tier: int,
+    placed: list[tuple[_Bucket, _Shape]],
+) -> bool:
+    """Add the best-aligned fitting item to ``host`` until nothing more fits, recording each
+    in ``placed``; True when no size was barred on the way (the fill may be replayed).
 
     The score is the cosine between the item's demand and the host's room (both normalised
     by the host's size) times ``|demand| ** SIZE_BIAS``: alignment first, with a gentle pull
@@ -169,98 +215,47 @@ def _fill(
     The room's norm is the same for every candidate, so it drops out.
     """
     room = state.residual[host.host_id]
+    r0, r1, r2 = room
     s0, s1, s2 = (max(v, 1) for v in host.free)
-    live: list[tuple[_Bucket, float, float, float]] = []
+    Entry = tuple[_Bucket, int, int, int, float, float, float]
+    live: list[Entry] = []
     for bucket in buckets:
-        if not bucket.count:
+        d0, d1, d2 = bucket.demand
+        if not bucket.count or d0 > r0 or d1 > r1 or d2 > r2:
             continue
-        a0, a1, a2 = bucket.demand[0] / s0, bucket.demand[1] / s1, bucket.demand[2] / s2
+        a0, a1, a2 = d0 / s0, d1 / s1, d2 / s2
         norm = math.sqrt(a0 * a0 + a1 * a1 + a2 * a2)
         # An item that takes no room at all is always the best choice.
         factor = norm ** (SIZE_BIAS - 1) if norm else math.inf
         if not norm:
             a0 = a1 = a2 = 1.0
-        live.append((bucket, a0 * factor, a1 * factor, a2 * factor))
+        live.append((bucket, d0, d1, d2, a0 * factor, a1 * factor, a2 * factor))
+    clean = True
     while live:
         r0, r1, r2 = room
         n0, n1, n2 = r0 / s0 + 1e-12, r1 / s1 + 1e-12, r2 / s2 + 1e-12
-        best: tuple[_Bucket, float, float, float] | None = None
+        best: Entry | None = None
         best_score = -1.0
+        still: list[Entry] = []  # room only shrinks: what does not fit now never will here
         for entry in live:
-            d0, d1, d2 = entry[0].demand
-            if d0 > r0 or d1 > r1 or d2 > r2:
+            if entry[1] > r0 or entry[2] > r1 or entry[3] > r2:
                 continue
-            score = entry[1] * n0 + entry[2] * n1 + entry[3] * n2
+            still.append(entry)
+            score = entry[4] * n0 + entry[5] * n1 + entry[6] * n2
             if score > best_score:
                 best, best_score = entry, score
+        live = still
         if best is None:
-            return
+            return clean
         bucket = best[0]
         shape = bucket.pick(state, host, min_tier)
         if shape is None:  # every item of this size is barred here (group, level, tier)
             live.remove(best)
+            clean = False
             continue
         state.assign(shape.ids.pop(), host, shape.demand, shape.group)
         bucket.count -= 1
+        placed.append((bucket, shape))
         if not bucket.count:
             live.remove(best)
-        yield shape
-
-
-def _empty_hosts(items: Sequence[Item], order: Sequence[HostBin], state: PackState) -> None:
-    """Try to switch newly opened hosts off again by moving their items elsewhere."""
-    by_id = {item.item_id: item for item in items}
-    on_host: dict[int, list[Item]] = {}
-    for item_id, host_id in sorted(state.assignments.items()):
-        on_host.setdefault(host_id, []).append(by_id[item_id])
-    candidates = [h for h in order if not h.powered_on and h.host_id in on_host]
-    # Least loaded first: fewest normalised resources in use.
-    candidates.sort(
-        key=lambda h: (
-            sum((h.free[d] - state.residual[h.host_id][d]) / max(h.free[d], 1) for d in range(3)),
-            h.host_id,
-        )
-    )
-    for host in candidates[: max(8, len(candidates) // 10)]:
-        moving = sorted(on_host.get(host.host_id, ()), key=lambda i: (-sum(i.demand), i.item_id))
-        if not moving:
-            continue
-        targets = [
-            h
-            for h in order
-            if h.zone is host.zone and h.host_id != host.host_id and state.load[h.host_id]
-        ]
-        for item in moving:
-            state.unassign(item.item_id, item.demand, item.anti_affinity_group)
-        moved: list[tuple[Item, HostBin]] = []
-        for item in moving:
-            target = _best_fit(state, item, targets)
-            if target is None:
-                break
-            state.assign(item.item_id, target, item.demand, item.anti_affinity_group)
-            moved.append((item, target))
-        if len(moved) == len(moving):
-            on_host.pop(host.host_id)
-            for item, target in moved:
-                on_host.setdefault(target.host_id, []).append(item)
-            continue
-        for item, _ in moved:
-            state.unassign(item.item_id, item.demand, item.anti_affinity_group)
-        for item in moving:
-            state.assign(item.item_id, host, item.demand, item.anti_affinity_group)
-
-
-def _best_fit(state: PackState, item: Item, targets: Sequence[HostBin]) -> HostBin | None:
-    """The host where the item leaves the least room (normalised), among those that fit."""
-    best: HostBin | None = None
-    best_left = float("inf")
-    for host in targets:
-        if host.max_mlps_level < item.mlps_level:
-            continue
-        if not state.fits(host, item.demand, item.anti_affinity_group):
-            continue
-        room = state.residual[host.host_id]
-        left = sum((room[d] - item.demand[d]) / max(host.free[d], 1) for d in range(3))
-        if left < best_left:
-            best, best_left = host, left
-    return best
+    return clean
