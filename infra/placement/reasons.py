@@ -106,7 +106,10 @@ def conclude(
     by_zone: dict[NetworkZone, list[HostBin]] = {}
     for host in order:
         by_zone.setdefault(host.zone, []).append(host)
-    left = [item for item in items if item.item_id not in state.assignments]
+    left = sorted(
+        (item for item in items if item.item_id not in state.assignments),
+        key=lambda item: item.item_id,
+    )
     for item in left:
         if item.zone is NetworkZone.INTRANET:
             continue

@@ -191,7 +191,8 @@ def test_items_taking_no_room_are_placed() -> None:
     assert result.assignments == {1: 1, 2: 1}
 
 
-def test_place_is_deterministic() -> None:
+@PACKERS
+def test_packers_are_deterministic_whatever_the_input_order(packer: Packer) -> None:
     hosts = [host(h, rack=1 + h % 2, level=2 + h % 3) for h in range(1, 9)]
     items = [
         item(
@@ -202,8 +203,8 @@ def test_place_is_deterministic() -> None:
         )
         for i in range(1, 60)
     ]
-    first = place(items, hosts, RACKS)
-    again = place(list(reversed(items)), list(reversed(hosts)), list(reversed(RACKS)))
+    first = packer(items, hosts, RACKS)
+    again = packer(list(reversed(items)), list(reversed(hosts)), list(reversed(RACKS)))
     assert first == again
 
 
