@@ -1,17 +1,21 @@
-"""The placement engine: host-at-a-time best alignment, then a pass that empties hosts.
+"""The placement engine: host-at-a-time best alignment, a search to finish each host, and a
+pass that switches hosts off again.
 
-Per zone, items of identical shape (size, MLPS level, anti-affinity group) are kept as one
-class with a count, so each step weighs a handful of shapes rather than every item.
+Per zone, items are grouped by size (a bucket) and, within a size, by MLPS level and
+anti-affinity group (a shape), so each step weighs a few dozen sizes rather than every item.
 
 1. **Open** the next host: running hosts first, then the least privileged host that may carry
    the most demanding MLPS level still waiting (so level-4 hosts are kept for level-4 work),
    the roomiest, the most frugal.  Switching an off host on must fit its rack's power.
-2. **Fill** it, one item at a time, with the fitting item whose demand vector is best aligned
-   with the host's remaining room (dot product, each dimension normalised by the host's
-   size): CPU-heavy and memory-heavy flavours end up side by side, which is where
+2. **Fill** it, one item at a time, with the fitting size best aligned with the host's room
+   (cosine, each dimension normalised by the host's size, times a gentle size preference):
+   CPU-heavy and memory-heavy flavours end up side by side, which is where
    first-fit-decreasing strands capacity.  Items that need this host's MLPS level go first.
-3. **Empty**: try to move every item of the least-loaded newly opened hosts onto the other
-   open hosts (best fit); a host emptied is switched off again.
+3. **Complete** (``complete.py``): take the last few items back and search for the set of
+   waiting items that uses the room best.
+4. **Replay**: the next identical host gets the same sizes while they last, without scoring.
+5. **Empty** (``improve.py``): move every item of the least-loaded newly opened hosts onto
+   running hosts (best fit); a host emptied is switched off again.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from infra.inventory.enums import NetworkZone
+from infra.placement.complete import complete
 from infra.placement.improve import empty_hosts
 from infra.placement.problem import (
     AntiAffinityScope,
@@ -32,42 +36,10 @@ from infra.placement.problem import (
     validate,
 )
 from infra.placement.reasons import conclude, host_order
-from infra.placement.state import Demand, PackState
+from infra.placement.shapes import Bucket, Placed, buckets_of
+from infra.placement.state import PackState
 
 SIZE_BIAS = 0.25
-
-
-@dataclass(eq=False)
-class _Shape:
-    """Items of one zone that are interchangeable: same size, MLPS level and group."""
-
-    demand: Demand
-    level: int
-    group: str | None
-    tier: int  # the lowest host MLPS level in the zone that may carry this shape
-    ids: list[int] = field(default_factory=list)  # waiting, highest id first (pop the lowest)
-
-
-@dataclass(eq=False)
-class _Bucket:
-    """The shapes of one size; scoring looks at sizes, the pick inside takes the most
-    constrained shape the host admits (highest MLPS tier and level, grouped before free)."""
-
-    demand: Demand
-    shapes: list[_Shape]
-    count: int
-
-    def pick(self, state: PackState, host: HostBin, min_tier: int) -> _Shape | None:
-        where = state.where(host)
-        for shape in self.shapes:
-            if (
-                shape.ids
-                and shape.level <= host.max_mlps_level
-                and shape.tier >= min_tier
-                and (shape.group is None or (shape.group, where) not in state.taken)
-            ):
-                return shape
-        return None
 
 
 def place(
@@ -92,43 +64,15 @@ def place(
     return Placement(assignments=dict(state.assignments), unplaced=unplaced)
 
 
-def _buckets(items: Sequence[Item], hosts: Sequence[HostBin]) -> list[_Bucket]:
-    levels = sorted({h.max_mlps_level for h in hosts})
-    shapes: dict[tuple[Demand, int, str | None], _Shape] = {}
-    for item in sorted(items, key=lambda i: -i.item_id):
-        key = (item.demand, item.mlps_level, item.anti_affinity_group)
-        if key not in shapes:
-            tier = next((lv for lv in levels if lv >= item.mlps_level), 0)
-            shapes[key] = _Shape(item.demand, item.mlps_level, item.anti_affinity_group, tier)
-        shapes[key].ids.append(item.item_id)
-    by_size: dict[Demand, list[_Shape]] = {}
-    for shape in shapes.values():
-        if shape.tier:  # shapes no host in the zone may carry are left to the reasons
-            by_size.setdefault(shape.demand, []).append(shape)
-    top = [max(max((h.free[d] for h in hosts), default=1), 1) for d in range(3)]
-    return [
-        _Bucket(
-            demand,
-            sorted(
-                group,
-                key=lambda s: (-s.tier, -s.level, s.group is None, s.group or "", -len(s.ids)),
-            ),
-            sum(len(s.ids) for s in group),
-        )
-        for demand, group in sorted(
-            by_size.items(), key=lambda kv: (-sum(kv[0][d] / top[d] for d in range(3)), kv[0])
-        )
-    ]
-
-
 def _pack_zone(items: Sequence[Item], hosts: Sequence[HostBin], state: PackState) -> None:
-    buckets = _buckets(items, hosts)
+    buckets = buckets_of(items, hosts)
     waiting = Counter(s.tier for b in buckets for s in b.shapes for _ in s.ids)
+    lowest = min(waiting, default=0)  # items of the lowest tier may go to any host
     closed: set[int] = set()
     cursor: dict[int, int] = {}  # per MLPS tier: hosts before this index cannot serve it
-    # The last clean fill per (host size, tier, phase): identical hosts that follow one
-    # another usually receive the same sizes, and replaying is much cheaper than scoring.
-    patterns: dict[tuple[tuple[tuple[int, int, int], int], int], list[_Bucket] | None] = {}
+    # The last clean fill per (host size, tier): identical hosts that follow one another
+    # usually receive the same sizes, and replaying is much cheaper than scoring.
+    patterns: dict[tuple[tuple[int, int, int], int], list[Bucket] | None] = {}
     while waiting:
         need = max(waiting)
         index = cursor.get(need, 0)
@@ -153,57 +97,57 @@ def _pack_zone(items: Sequence[Item], hosts: Sequence[HostBin], state: PackState
         host = hosts[index]
         closed.add(host.host_id)
         key = (host.free, need)
-        for phase, min_tier in enumerate((need, 0)):
-            placed: list[tuple[_Bucket, _Shape]] = []
-            pattern = patterns.get((key, phase))
-            if pattern is not None and all(
-                bucket.count >= times for bucket, times in Counter(pattern).items()
-            ):
-                clean = _replay(state, host, pattern, min_tier, placed)
-                if not clean:  # carry on from where the replay stopped
-                    _fill(state, host, buckets, min_tier, placed)
-            else:
-                clean = _fill(state, host, buckets, min_tier, placed)
-            patterns[(key, phase)] = [bucket for bucket, _ in placed] if clean else None
-            for _, shape in placed:
-                if shape.tier in waiting:
-                    waiting[shape.tier] -= 1
-                    if not waiting[shape.tier]:
-                        del waiting[shape.tier]
+        placed: list[Placed] = []
+        pattern = patterns.get(key)
+        if pattern is not None and all(
+            bucket.count >= times for bucket, times in Counter(pattern).items()
+        ):
+            clean = _replay(state, host, pattern, placed)
+            if not clean:  # carry on from where the replay stopped
+                _fill(state, host, buckets, need, placed)
+                _fill(state, host, buckets, 0, placed)
+        else:
+            clean = _fill(state, host, buckets, need, placed)
+            clean = _fill(state, host, buckets, 0, placed) and clean
+            if need == lowest and clean:
+                complete(state, host, buckets, placed)
+                _fill(state, host, buckets, 0, placed)
+        patterns[key] = [bucket for bucket, _, _ in placed] if clean else None
+        for _, shape, _ in placed:
+            if shape.tier in waiting:
+                waiting[shape.tier] -= 1
+                if not waiting[shape.tier]:
+                    del waiting[shape.tier]
 
 
 def _replay(
-    state: PackState,
-    host: HostBin,
-    pattern: Sequence[_Bucket],
-    min_tier: int,
-    placed: list[tuple[_Bucket, _Shape]],
+    state: PackState, host: HostBin, pattern: Sequence[Bucket], placed: list[Placed]
 ) -> bool:
-    """Fill ``host`` with the sizes the previous identical host received, in the same order.
+    """Give ``host`` the sizes the previous identical host received, in the same order.
 
-    When the previous fill was never barred (no size refused for group, level or tier) and
-    every size is still there (the caller checks), the greedy fill would choose exactly this
-    sequence again: the candidates now are a subset of those it chose from then, each choice
-    among them was the best, and nothing fitted at the end.  So the replay is the fill, only
-    cheaper.
-    False (with what was placed so far) as soon as that no longer holds.
+    The previous fill was never barred (no size refused for group, level or tier) and every
+    size is still waiting (the caller checks), so the fill fits again and is as good as it
+    was; when nothing changed in between, the greedy fill would choose exactly this
+    sequence again, since its candidates are a subset of those it chose from then.  False
+    (with what was placed so far) as soon as a size is barred here.
     """
     for bucket in pattern:
-        shape = bucket.pick(state, host, min_tier)
+        shape = bucket.pick(state, host, 0)
         if shape is None:
             return False
-        state.assign(shape.ids.pop(), host, shape.demand, shape.group)
+        item_id = shape.ids.pop()
+        state.assign(item_id, host, shape.demand, shape.group)
         bucket.count -= 1
-        placed.append((bucket, shape))
+        placed.append((bucket, shape, item_id))
     return True
 
 
 def _fill(
     state: PackState,
     host: HostBin,
-    buckets: Sequence[_Bucket],
+    buckets: Sequence[Bucket],
     min_tier: int,
-    placed: list[tuple[_Bucket, _Shape]],
+    placed: list[Placed],
 ) -> bool:
     """Add the best-aligned fitting item to ``host`` until nothing more fits, recording each
     in ``placed``; True when no size was barred on the way (the fill may be replayed).
@@ -217,7 +161,7 @@ def _fill(
     room = state.residual[host.host_id]
     r0, r1, r2 = room
     s0, s1, s2 = (max(v, 1) for v in host.free)
-    Entry = tuple[_Bucket, int, int, int, float, float, float]
+    Entry = tuple[Bucket, int, int, int, float, float, float]
     live: list[Entry] = []
     for bucket in buckets:
         d0, d1, d2 = bucket.demand
@@ -253,9 +197,10 @@ def _fill(
             live.remove(best)
             clean = False
             continue
-        state.assign(shape.ids.pop(), host, shape.demand, shape.group)
+        item_id = shape.ids.pop()
+        state.assign(item_id, host, shape.demand, shape.group)
         bucket.count -= 1
-        placed.append((bucket, shape))
+        placed.append((bucket, shape, item_id))
         if not bucket.count:
             live.remove(best)
     return clean

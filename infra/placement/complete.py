@@ -1,0 +1,126 @@
+"""Finish a host's fill by search: take back its last few items and look for the set of
+waiting items that uses the room better.
+
+The greedy fill decides one item at a time and its last choices often strand a few vCPU or
+GiB that no remaining size matches.  Here a bounded depth-first search over the waiting
+sizes (largest first, each up to the number this host may take) maximises the host's used
+share, summed over the dimensions, each normalised by the host's size.  The original items
+stay unless the search finds strictly better.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from infra.placement.problem import HostBin
+from infra.placement.shapes import Bucket, Placed
+from infra.placement.state import PackState
+
+TAKE_BACK = 4  # items taken back off the end of a fill
+NODE_LIMIT = 100  # search nodes per host
+
+
+def complete(
+    state: PackState, host: HostBin, buckets: Sequence[Bucket], placed: list[Placed]
+) -> None:
+    """Replace the last items of ``placed`` on ``host`` by a better-fitting set, if any."""
+    if not placed:
+        return
+    back = placed[-TAKE_BACK:]
+    del placed[-TAKE_BACK:]
+    for bucket, shape, item_id in reversed(back):
+        state.unassign(item_id, shape.demand, shape.group)
+        shape.ids.append(item_id)  # it was the lowest id left: the list stays in order
+        bucket.count += 1
+    size = [max(v, 1) for v in host.free]
+    room = state.residual[host.host_id]
+    candidates = [
+        (bucket, bucket.demand, sum(bucket.demand[d] / size[d] for d in range(3)), avail)
+        for bucket in buckets
+        if bucket.count
+        and all(bucket.demand[d] <= room[d] for d in range(3))
+        and (avail := _available(state, host, bucket))
+    ]
+    baseline = sum(sum(s.demand[d] / size[d] for d in range(3)) for _, s, _ in back)
+    best = _search(candidates, list(room), size, baseline)
+    if best is None:  # nothing better: put the same items back
+        for bucket, shape, item_id in back:
+            shape.ids.remove(item_id)
+            state.assign(item_id, host, shape.demand, shape.group)
+            bucket.count -= 1
+            placed.append((bucket, shape, item_id))
+        return
+    for bucket in best:
+        picked = bucket.pick(state, host, 0)
+        if picked is None or not state.fits(host, picked.demand, picked.group):
+            continue  # two sizes of one anti-affinity group: the caller tops the host up
+        item_id = picked.ids.pop()
+        state.assign(item_id, host, picked.demand, picked.group)
+        bucket.count -= 1
+        placed.append((bucket, picked, item_id))
+
+
+def _available(state: PackState, host: HostBin, bucket: Bucket) -> int:
+    """How many items of this size the host may take: every free item of a level it may
+    carry, and one per anti-affinity group not on it yet."""
+    where = state.where(host)
+    count = 0
+    for shape in bucket.shapes:
+        if not shape.ids or shape.level > host.max_mlps_level:
+            continue
+        if shape.group is None:
+            count += len(shape.ids)
+        elif (shape.group, where) not in state.taken:
+            count += 1
+    return count
+
+
+def _search(
+    candidates: Sequence[tuple[Bucket, tuple[int, int, int], float, int]],
+    room: list[int],
+    size: Sequence[int],
+    baseline: float,
+) -> list[Bucket] | None:
+    """The multiset of sizes that uses the most of ``room``, if better than ``baseline``."""
+    best_value = baseline + 1e-9
+    best: list[Bucket] | None = None
+    chosen: list[Bucket] = []
+    nodes = 0
+    ceiling = sum(room[d] / size[d] for d in range(3))
+    Candidate = tuple[Bucket, int, int, int, float, int]
+
+    def dfs(options: list[Candidate], r0: int, r1: int, r2: int, value: float) -> None:
+        nonlocal best_value, best, nodes
+        nodes += 1
+        if value > best_value:
+            best_value, best = value, list(chosen)
+        for index, (bucket, d0, d1, d2, worth, avail) in enumerate(options):
+            if nodes >= NODE_LIMIT or best_value >= ceiling:  # out of budget, or room all used
+                return
+            left0, left1, left2 = r0 - d0, r1 - d1, r2 - d2
+            # Sizes from this one on (the order avoids visiting one multiset twice), that
+            # still fit once this item is in, and of which the host may take another.
+            rest = [
+                (option if option[0] is not bucket else (*option[:5], avail - 1))
+                for option in options[index:]
+                if option[1] <= left0
+                and option[2] <= left1
+                and option[3] <= left2
+                and (option[0] is not bucket or avail > 1)
+            ]
+            chosen.append(bucket)
+            dfs(rest, left0, left1, left2, value + worth)
+            chosen.pop()
+
+    dfs(
+        [
+            (bucket, d[0], d[1], d[2], worth, avail)
+            for bucket, d, worth, avail in candidates
+            if d[0] <= room[0] and d[1] <= room[1] and d[2] <= room[2]
+        ],
+        room[0],
+        room[1],
+        room[2],
+        0.0,
+    )
+    return best

@@ -1,0 +1,77 @@
+"""Items of one zone grouped for packing: by size (a bucket), then by what else makes them
+differ (MLPS level and anti-affinity group: a shape)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from infra.placement.problem import HostBin, Item
+from infra.placement.state import Demand, PackState
+
+
+@dataclass(eq=False)
+class Shape:
+    """Items of one zone that are interchangeable: same size, MLPS level and group."""
+
+    demand: Demand
+    level: int
+    group: str | None
+    tier: int  # the lowest host MLPS level in the zone that may carry this shape
+    ids: list[int] = field(default_factory=list)  # waiting, highest id first (pop the lowest)
+
+
+@dataclass(eq=False)
+class Bucket:
+    """The shapes of one size; scoring looks at sizes, the pick inside takes the most
+    constrained shape the host admits (highest MLPS tier and level, grouped before free)."""
+
+    demand: Demand
+    shapes: list[Shape]
+    count: int
+
+    def pick(self, state: PackState, host: HostBin, min_tier: int) -> Shape | None:
+        where = state.where(host)
+        for shape in self.shapes:
+            if (
+                shape.ids
+                and shape.level <= host.max_mlps_level
+                and shape.tier >= min_tier
+                and (shape.group is None or (shape.group, where) not in state.taken)
+            ):
+                return shape
+        return None
+
+
+Placed = tuple[Bucket, Shape, int]  # which size, which shape, which item went on a host
+
+
+def buckets_of(items: Sequence[Item], hosts: Sequence[HostBin]) -> list[Bucket]:
+    """Group a zone's items by size, and within a size by MLPS level and group; largest
+    sizes first (the order breaks ties between equal scores)."""
+    levels = sorted({h.max_mlps_level for h in hosts})
+    shapes: dict[tuple[Demand, int, str | None], Shape] = {}
+    for item in sorted(items, key=lambda i: -i.item_id):
+        key = (item.demand, item.mlps_level, item.anti_affinity_group)
+        if key not in shapes:
+            tier = next((lv for lv in levels if lv >= item.mlps_level), 0)
+            shapes[key] = Shape(item.demand, item.mlps_level, item.anti_affinity_group, tier)
+        shapes[key].ids.append(item.item_id)
+    by_size: dict[Demand, list[Shape]] = {}
+    for shape in shapes.values():
+        if shape.tier:  # shapes no host in the zone may carry are left to the reasons
+            by_size.setdefault(shape.demand, []).append(shape)
+    top = [max(max((h.free[d] for h in hosts), default=1), 1) for d in range(3)]
+    return [
+        Bucket(
+            demand,
+            sorted(
+                group,
+                key=lambda s: (-s.tier, -s.level, s.group is None, s.group or "", -len(s.ids)),
+            ),
+            sum(len(s.ids) for s in group),
+        )
+        for demand, group in sorted(
+            by_size.items(), key=lambda kv: (-sum(kv[0][d] / top[d] for d in range(3)), kv[0])
+        )
+    ]
