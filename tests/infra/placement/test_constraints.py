@@ -186,6 +186,23 @@ def test_malformed_input_is_refused(packer: Packer) -> None:
         packer([item(1, (-1, 1, 1))], [host(1)], RACKS)
 
 
+def test_completion_search_fills_a_host_the_greedy_fill_leaves_short() -> None:
+    # Greedy takes the 6-vCPU item first and then nothing fits the 4 left; the search takes
+    # it back and finds 5 + 5.  First-fit-decreasing keeps the 6 on the first host.
+    hosts = [host(1, size=(10, 100, 100)), host(2, size=(10, 100, 100))]
+    items = [item(1, (6, 1, 1)), item(2, (5, 1, 1)), item(3, (5, 1, 1))]
+    assert checked(place, items, hosts).assignments == {1: 2, 2: 1, 3: 1}
+    assert checked(first_fit_decreasing, items, hosts).assignments == {1: 1, 2: 2, 3: 2}
+
+
+def test_identical_hosts_replay_a_fill_until_a_group_bars_it() -> None:
+    hosts = [host(h, size=(8, 32, 200)) for h in range(1, 7)]
+    items = [item(i, (4, 16, 100), group="web" if i <= 6 else None) for i in range(1, 13)]
+    result = checked(place, items, hosts)
+    assert result.hosts_used() == 6
+    assert sorted(result.assignments[i] for i in range(1, 7)) == [1, 2, 3, 4, 5, 6]
+
+
 def test_items_taking_no_room_are_placed() -> None:
     result = checked(place, [item(1, (0, 0, 0)), item(2, (64, 256, 2048))], [host(1)])
     assert result.assignments == {1: 1, 2: 1}

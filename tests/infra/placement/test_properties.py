@@ -32,15 +32,18 @@ def instances(
         RackPower(rack_id, draw(st.integers(0, 2000)))
         for rack_id in range(1, draw(st.integers(1, 4)) + 1)
     ]
+    # Half the hosts come in a few stock sizes, so identical hosts (and replayed fills) occur.
+    sizes = st.one_of(
+        st.sampled_from([(16, 64, 400), (8, 32, 200)]),
+        st.tuples(st.integers(0, 32), st.integers(0, 128), st.integers(0, 500)),
+    )
     hosts = [
         HostBin(
-            host_id=host_id,
-            rack_id=draw(st.sampled_from([r.rack_id for r in racks])),
-            zone=draw(ZONES),
-            max_mlps_level=draw(st.integers(1, 4)),
-            vcpu=draw(st.integers(0, 32)),
-            memory_gib=draw(st.integers(0, 128)),
-            storage_gib=draw(st.integers(0, 500)),
+            host_id,
+            draw(st.sampled_from([r.rack_id for r in racks])),
+            draw(ZONES),
+            draw(st.integers(1, 4)),
+            *draw(sizes),
             power_draw_w=draw(st.integers(0, 800)),
             powered_on=draw(st.booleans()),
         )
