@@ -19,6 +19,8 @@ from infra.placement.state import PackState
 TAKE_BACK = 4  # items taken back off the end of a fill
 NODE_LIMIT = 100  # search nodes per host
 
+Candidate = tuple[Bucket, int, int, int, float, int]  # size, its demand, worth, how many
+
 
 def complete(
     state: PackState, host: HostBin, buckets: Sequence[Bucket], placed: list[Placed]
@@ -32,17 +34,17 @@ def complete(
         state.unassign(item_id, shape.demand, shape.group)
         shape.ids.append(item_id)  # it was the lowest id left: the list stays in order
         bucket.count += 1
-    size = [max(v, 1) for v in host.free]
-    room = state.residual[host.host_id]
-    candidates = [
-        (bucket, bucket.demand, sum(bucket.demand[d] / size[d] for d in range(3)), avail)
-        for bucket in buckets
-        if bucket.count
-        and all(bucket.demand[d] <= room[d] for d in range(3))
-        and (avail := _available(state, host, bucket))
-    ]
-    baseline = sum(sum(s.demand[d] / size[d] for d in range(3)) for _, s, _ in back)
-    best = _search(candidates, list(room), size, baseline)
+    s0, s1, s2 = (max(v, 1) for v in host.free)
+    r0, r1, r2 = state.residual[host.host_id]
+    candidates: list[Candidate] = []
+    for bucket in buckets:
+        d0, d1, d2 = bucket.demand
+        if bucket.count and d0 <= r0 and d1 <= r1 and d2 <= r2:
+            avail = _available(state, host, bucket)
+            if avail:
+                candidates.append((bucket, d0, d1, d2, d0 / s0 + d1 / s1 + d2 / s2, avail))
+    baseline = sum(s.demand[0] / s0 + s.demand[1] / s1 + s.demand[2] / s2 for _, s, _ in back)
+    best = _search(candidates, r0, r1, r2, r0 / s0 + r1 / s1 + r2 / s2, baseline)
     if best is None:  # nothing better: put the same items back
         for bucket, shape, item_id in back:
             shape.ids.remove(item_id)
@@ -76,18 +78,14 @@ def _available(state: PackState, host: HostBin, bucket: Bucket) -> int:
 
 
 def _search(
-    candidates: Sequence[tuple[Bucket, tuple[int, int, int], float, int]],
-    room: list[int],
-    size: Sequence[int],
-    baseline: float,
+    candidates: list[Candidate], r0: int, r1: int, r2: int, ceiling: float, baseline: float
 ) -> list[Bucket] | None:
-    """The multiset of sizes that uses the most of ``room``, if better than ``baseline``."""
+    """The multiset of sizes that uses the most of the room ``(r0, r1, r2)`` (worth at most
+    ``ceiling``), if better than ``baseline``."""
     best_value = baseline + 1e-9
     best: list[Bucket] | None = None
     chosen: list[Bucket] = []
     nodes = 0
-    ceiling = sum(room[d] / size[d] for d in range(3))
-    Candidate = tuple[Bucket, int, int, int, float, int]
 
     def dfs(options: list[Candidate], r0: int, r1: int, r2: int, value: float) -> None:
         nonlocal best_value, best, nodes
@@ -101,7 +99,7 @@ def _search(
             # Sizes from this one on (the order avoids visiting one multiset twice), that
             # still fit once this item is in, and of which the host may take another.
             rest = [
-                (option if option[0] is not bucket else (*option[:5], avail - 1))
+                option if option[0] is not bucket else (*option[:5], avail - 1)
                 for option in options[index:]
                 if option[1] <= left0
                 and option[2] <= left1
@@ -112,15 +110,5 @@ def _search(
             dfs(rest, left0, left1, left2, value + worth)
             chosen.pop()
 
-    dfs(
-        [
-            (bucket, d[0], d[1], d[2], worth, avail)
-            for bucket, d, worth, avail in candidates
-            if d[0] <= room[0] and d[1] <= room[1] and d[2] <= room[2]
-        ],
-        room[0],
-        room[1],
-        room[2],
-        0.0,
-    )
+    dfs(candidates, r0, r1, r2, 0.0)
     return best

@@ -108,8 +108,9 @@ def _pack_zone(items: Sequence[Item], hosts: Sequence[HostBin], state: PackState
                 _fill(state, host, buckets, 0, placed)
         else:
             clean = _fill(state, host, buckets, need, placed)
-            clean = _fill(state, host, buckets, 0, placed) and clean
-            if need == lowest and clean:
+            if need != lowest:  # then the lower tiers, if room is left
+                clean = _fill(state, host, buckets, 0, placed) and clean
+            elif clean:
                 complete(state, host, buckets, placed)
                 _fill(state, host, buckets, 0, placed)
         patterns[key] = [bucket for bucket, _, _ in placed] if clean else None

@@ -109,6 +109,10 @@ def validate(
             )
     headroom = {r.rack_id: r.headroom_w for r in racks}
     for host in hosts:
+        if host.max_mlps_level not in MLPS_LEVELS:
+            problems.append(
+                FieldProblem(f"hosts[{host.host_id}].max_mlps_level", "must be between 1 and 4")
+            )
         if min(host.free) < 0 or host.power_draw_w < 0:
             problems.append(FieldProblem(f"hosts[{host.host_id}]", "negative size or draw"))
         if host.rack_id not in headroom:
