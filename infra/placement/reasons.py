@@ -73,9 +73,20 @@ def explain(
         if all(n <= f for n, f in zip(demand, state.residual[h.host_id], strict=True))
     ]
     if not with_room:
+        closest = max(
+            roomy,
+            key=lambda h: (
+                min(
+                    (state.residual[h.host_id][d] / n for d, n in enumerate(demand) if n),
+                    default=0.0,
+                ),
+                -h.host_id,
+            ),
+        )
         return (
             f"capacity: no host in zone {zone} that may carry MLPS level {item.mlps_level} "
-            f"has {describe(demand)} left once the other items are placed"
+            f"has {describe(demand)} left once the other items are placed (closest: host "
+            f"{closest.host_id} with {describe(state.residual[closest.host_id])} left)"
         )
     blocked = [h for h in with_room if group is not None and (group, state.where(h)) in state.taken]
     unpowered = [h for h in with_room if h not in blocked and not state.power_ok(h)]

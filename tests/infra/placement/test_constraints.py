@@ -102,8 +102,11 @@ def test_capacity_taken_by_other_items_is_named(packer: Packer) -> None:
     result = checked(packer, [item(1, (64, 256, 10)), item(2, (64, 256, 10))], [host(1)])
     assert len(result.assignments) == 1
     (reason,) = result.unplaced.values()
-    assert reason.startswith("capacity: no host in zone extranet")
-    assert "once the other items are placed" in reason
+    assert reason == (
+        "capacity: no host in zone extranet that may carry MLPS level 2 has 64 vCPU / "
+        "256 GiB memory / 10 GiB storage left once the other items are placed (closest: "
+        "host 1 with 0 vCPU / 0 GiB memory / 2038 GiB storage left)"
+    )
 
 
 @PACKERS

@@ -125,7 +125,7 @@ def test_place_is_deterministic_and_order_blind(
 
 @settings(max_examples=30, deadline=None)
 @given(instances(), st.data())
-def test_verify_catches_a_moved_item(
+def test_verify_catches_an_overbooked_host(
     instance: tuple[list[Item], list[HostBin], list[RackPower], AntiAffinityScope],
     data: st.DataObject,
 ) -> None:
