@@ -17,7 +17,7 @@ from infra.placement.shapes import Bucket, Placed
 from infra.placement.state import PackState
 
 TAKE_BACK = 4  # items taken back off the end of a fill
-NODE_LIMIT = 100  # search nodes per host
+NODE_LIMIT = 30  # search nodes per host
 
 Candidate = tuple[Bucket, int, int, int, float, int]  # size, its demand, worth, how many
 

@@ -16,6 +16,9 @@ anti-affinity group (a shape), so each step weighs a few dozen sizes rather than
 4. **Replay**: the next identical host gets the same sizes while they last, without scoring.
 5. **Empty** (``improve.py``): move every item of the least-loaded newly opened hosts onto
    running hosts (best fit); a host emptied is switched off again.
+
+When capacity is short and items are left over, the baseline is run too and its placement
+taken if it places more: the engine never places fewer items than first-fit-decreasing.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Sequence
 
 from infra.inventory.enums import NetworkZone
 from infra.placement.complete import complete
+from infra.placement.ffd import first_fit_decreasing
 from infra.placement.improve import empty_hosts
 from infra.placement.problem import (
     AntiAffinityScope,
@@ -61,7 +65,13 @@ def place(
             _pack_zone([i for i in items if i.zone is zone], zone_hosts, state)
     empty_hosts(items, order, state)
     unplaced = conclude(items, hosts, state, headroom, order)
-    return Placement(assignments=dict(state.assignments), unplaced=unplaced)
+    result = Placement(assignments=dict(state.assignments), unplaced=unplaced)
+    if unplaced:
+        # Capacity is short: never place fewer items than the baseline would.
+        baseline = first_fit_decreasing(items, hosts, racks, anti_affinity=anti_affinity)
+        if len(baseline.unplaced) < len(unplaced):
+            return baseline
+    return result
 
 
 def _pack_zone(items: Sequence[Item], hosts: Sequence[HostBin], state: PackState) -> None:
@@ -182,15 +192,12 @@ def _fill(
         n0, n1, n2 = r0 / s0 + 1e-12, r1 / s1 + 1e-12, r2 / s2 + 1e-12
         best: Entry | None = None
         best_score = -1.0
-        still: list[Entry] = []  # room only shrinks: what does not fit now never will here
+        # Room only shrinks: a size that does not fit now never will on this host.
+        live = [e for e in live if e[1] <= r0 and e[2] <= r1 and e[3] <= r2]
         for entry in live:
-            if entry[1] > r0 or entry[2] > r1 or entry[3] > r2:
-                continue
-            still.append(entry)
             score = entry[4] * n0 + entry[5] * n1 + entry[6] * n2
             if score > best_score:
                 best, best_score = entry, score
-        live = still
         if best is None:
             return clean
         bucket = best[0]

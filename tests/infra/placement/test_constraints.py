@@ -206,6 +206,25 @@ def test_identical_hosts_replay_a_fill_until_a_group_bars_it() -> None:
     assert sorted(result.assignments[i] for i in range(1, 7)) == [1, 2, 3, 4, 5, 6]
 
 
+def test_when_capacity_is_short_place_never_places_fewer_than_the_baseline() -> None:
+    # Filling host at a time (the level-4 host first) leaves no room for the 4-vCPU item;
+    # first-fit-decreasing, largest first, places all four, so place returns its placement.
+    hosts = [
+        host(1, level=2, size=(3, 7, 10)),
+        host(2, level=3, size=(3, 6, 10), on=True),
+        host(3, level=4, size=(10, 9, 10)),
+        host(4, level=3, size=(4, 10, 10), on=True),
+    ]
+    items = [
+        item(1, (2, 2, 1), level=3),
+        item(2, (3, 1, 1), level=4),
+        item(3, (6, 5, 1), level=3),
+        item(4, (4, 3, 1), level=1),
+    ]
+    assert checked(first_fit_decreasing, items, hosts).unplaced == {}
+    assert checked(place, items, hosts).unplaced == {}
+
+
 def test_items_taking_no_room_are_placed() -> None:
     result = checked(place, [item(1, (0, 0, 0)), item(2, (64, 256, 2048))], [host(1)])
     assert result.assignments == {1: 1, 2: 1}

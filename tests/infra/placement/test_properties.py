@@ -99,7 +99,10 @@ def test_place_obeys_every_rule(
     instance: tuple[list[Item], list[HostBin], list[RackPower], AntiAffinityScope],
 ) -> None:
     items, hosts, racks, scope = instance
-    _check(place(items, hosts, racks, anti_affinity=scope), items, hosts, racks, scope)
+    result = place(items, hosts, racks, anti_affinity=scope)
+    _check(result, items, hosts, racks, scope)
+    baseline = first_fit_decreasing(items, hosts, racks, anti_affinity=scope)
+    assert len(result.unplaced) <= len(baseline.unplaced)
 
 
 @PROPERTY
