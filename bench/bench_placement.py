@@ -59,6 +59,8 @@ DATA_DISKS = ((0, 40), (50, 20), (100, 20), (200, 12), (500, 6), (1000, 2))  # G
 SYSTEM_DISK = 40
 HOST = (64, 256, 2048)
 HOST_DRAW_W = 450
+# Three hardware generations side by side (vCPU, GiB memory, GiB storage).
+GENERATIONS = ((48, 192, 1536), (64, 256, 2048), (96, 512, 3840))
 
 Packer = Callable[..., Placement]
 
@@ -87,7 +89,13 @@ def _vms(rng: random.Random, count: int, zones: Sequence[NetworkZone], mixed: bo
 
 
 def _fleet(
-    rng: random.Random, per_zone: int, zones: Sequence[NetworkZone], mixed: bool, running: bool
+    rng: random.Random,
+    per_zone: int,
+    zones: Sequence[NetworkZone],
+    *,
+    mixed: bool,
+    running: bool,
+    generations: bool,
 ) -> tuple[list[HostBin], list[RackPower]]:
     hosts: list[HostBin] = []
     racks: list[RackPower] = []
@@ -100,7 +108,7 @@ def _fleet(
             host_id += 1
             level = (4 if index % 10 == 0 else 3) if mixed else 3
             on = running and index % 5 == 0
-            free = HOST
+            free = GENERATIONS[index % 3] if generations else HOST
             if on:  # already carries work: a random part of it is taken
                 used = rng.uniform(0.2, 0.8)
                 free = (int(HOST[0] * (1 - used)), int(HOST[1] * (1 - used)), int(HOST[2] * 0.6))
@@ -111,16 +119,25 @@ def _fleet(
 
 
 def instance(
-    name: str, seed: int, count: int, *, mixed: bool = False, running: bool = False
+    name: str,
+    seed: int,
+    count: int,
+    *,
+    mixed: bool = False,
+    running: bool = False,
+    generations: bool = False,
 ) -> Instance:
     """``mixed``: three zones, MLPS levels 1–4 (a tenth of the hosts may carry level 4),
     anti-affinity groups, racks that may not switch on every host.  ``running``: a fifth of
-    the hosts already carry work and have only part of their room left."""
+    the hosts already carry work and have only part of their room left.  ``generations``:
+    hosts of three sizes (the bound then takes the largest first, so it is loose)."""
     rng = random.Random(seed)
     zones = tuple(NetworkZone)[:3] if mixed else (NetworkZone.EXTRANET,)
     items = _vms(rng, count, zones, mixed)
     per_zone = max(8, count // len(zones) // 5)  # about twice what is needed
-    hosts, racks = _fleet(rng, per_zone, zones, mixed, running)
+    hosts, racks = _fleet(
+        rng, per_zone, zones, mixed=mixed, running=running, generations=generations
+    )
     return Instance(name, items, hosts, racks, "rack" if mixed and seed % 2 else "host")
 
 
@@ -174,6 +191,7 @@ def main(argv: Sequence[str]) -> None:
         instance("mixed-2000 (zones, MLPS, anti-affinity, power)", 5, 2000, mixed=True),
         instance("mixed-3000 (same, anti-affinity per rack)", 7, 3000, mixed=True),
         instance("running-2000 (mixed, 1/5 of hosts running)", 9, 2000, mixed=True, running=True),
+        instance("generations-3000 (3 host sizes)", 13, 3000, generations=True),
     ]
     if "--large" in argv:
         instances.append(instance("uniform-100000", 11, 100_000))
