@@ -40,7 +40,7 @@ def complete(
     for bucket in buckets:
         d0, d1, d2 = bucket.demand
         if bucket.count and d0 <= r0 and d1 <= r1 and d2 <= r2:
-            avail = _available(state, host, bucket)
+            avail = bucket.available(state, host)
             if avail:
                 candidates.append((bucket, d0, d1, d2, d0 / s0 + d1 / s1 + d2 / s2, avail))
     baseline = sum(s.demand[0] / s0 + s.demand[1] / s1 + s.demand[2] / s2 for _, s, _ in back)
@@ -60,21 +60,6 @@ def complete(
         state.assign(item_id, host, picked.demand, picked.group)
         bucket.count -= 1
         placed.append((bucket, picked, item_id))
-
-
-def _available(state: PackState, host: HostBin, bucket: Bucket) -> int:
-    """How many items of this size the host may take: every free item of a level it may
-    carry, and one per anti-affinity group not on it yet."""
-    where = state.where(host)
-    count = 0
-    for shape in bucket.shapes:
-        if not shape.ids or shape.level > host.max_mlps_level:
-            continue
-        if shape.group is None:
-            count += len(shape.ids)
-        elif (shape.group, where) not in state.taken:
-            count += 1
-    return count
 
 
 def _search(

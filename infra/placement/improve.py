@@ -30,7 +30,11 @@ def empty_hosts(items: Sequence[Item], order: Sequence[HostBin], state: PackStat
         placed = [item for h in zone_hosts for item in on_host.get(h.host_id, ())]
         if not placed:
             continue
-        floor = [min(item.demand[d] for item in placed) for d in range(3)]
+        floor = [
+            min(item.vcpu for item in placed),
+            min(item.memory_gib for item in placed),
+            min(item.storage_gib for item in placed),
+        ]
         candidates = sorted(
             (h for h in zone_hosts if not h.powered_on and h.host_id in on_host),
             key=lambda h: (_used_share(state, h), h.host_id),

@@ -29,6 +29,30 @@ class Bucket:
     demand: Demand
     shapes: list[Shape]
     count: int
+    # No shape belongs to an anti-affinity group, and the highest MLPS level among them:
+    # then a host that may carry that level may take all ``count`` (the common case).
+    plain: bool = False
+    top_level: int = 0
+
+    def __post_init__(self) -> None:
+        self.plain = all(shape.group is None for shape in self.shapes)
+        self.top_level = max((shape.level for shape in self.shapes), default=0)
+
+    def available(self, state: PackState, host: HostBin) -> int:
+        """How many items of this size the host may take: every waiting item of a level it
+        may carry, and one per anti-affinity group not on it (or its rack) yet."""
+        if self.plain and self.top_level <= host.max_mlps_level:
+            return self.count
+        where = state.where(host)
+        count = 0
+        for shape in self.shapes:
+            if not shape.ids or shape.level > host.max_mlps_level:
+                continue
+            if shape.group is None:
+                count += len(shape.ids)
+            elif (shape.group, where) not in state.taken:
+                count += 1
+        return count
 
     def pick(self, state: PackState, host: HostBin, min_tier: int) -> Shape | None:
         where = state.where(host)
