@@ -1,7 +1,8 @@
 """Placement: pack approved items onto hosts, as pure functions over plain data.
 
 ``place`` is the engine, ``first_fit_decreasing`` the baseline it must beat, ``verify`` an
-independent checker of any placement and ``lower_bound_hosts`` the yardstick.
+independent checker of any placement, ``lower_bound_hosts`` the yardstick, and
+``summarize`` / ``plan_lines`` turn a placement into a plan to show (dry runs).
 """
 
 from infra.placement.bounds import lower_bound_hosts
@@ -14,16 +15,21 @@ from infra.placement.problem import (
     Placement,
     RackPower,
 )
+from infra.placement.summary import HostPlan, PlanSummary, plan_lines, summarize
 from infra.placement.verify import verify
 
 __all__ = [
     "AntiAffinityScope",
     "HostBin",
+    "HostPlan",
     "Item",
     "Placement",
+    "PlanSummary",
     "RackPower",
     "first_fit_decreasing",
     "lower_bound_hosts",
     "place",
+    "plan_lines",
+    "summarize",
     "verify",
 ]
