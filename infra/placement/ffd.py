@@ -45,21 +45,22 @@ def first_fit_decreasing(
             (i for i in items if i.zone is zone),
             key=lambda i: (-sum(i.demand[d] / top[d] for d in range(3)), i.item_id),
         )
-        # Residual room only shrinks, so a host that refused an item of one shape refuses
-        # every later item of that shape: resume the scan where the last one stopped.
-        resume: dict[tuple[tuple[int, int, int], int, str | None], int] = {}
+        # Room and rack power only shrink, so a host that had no room for an item of one
+        # size and level has none for every later one: resume the scan where the first
+        # host with room was (anti-affinity may still turn a roomy host down).
+        resume: dict[tuple[tuple[int, int, int], int], int] = {}
         for item in mine:
-            key = (item.demand, item.mlps_level, item.anti_affinity_group)
-            start = resume.get(key, 0)
-            for index in range(start, len(zone_hosts)):
+            key = (item.demand, item.mlps_level)
+            group = item.anti_affinity_group
+            roomy = len(zone_hosts)
+            for index in range(resume.get(key, 0), len(zone_hosts)):
                 host = zone_hosts[index]
-                if host.max_mlps_level >= item.mlps_level and state.fits(
-                    host, item.demand, item.anti_affinity_group
-                ):
-                    state.assign(item.item_id, host, item.demand, item.anti_affinity_group)
-                    resume[key] = index
+                if host.max_mlps_level < item.mlps_level or not state.fits(host, item.demand, None):
+                    continue
+                roomy = min(roomy, index)
+                if group is None or (group, state.where(host)) not in state.taken:
+                    state.assign(item.item_id, host, item.demand, group)
                     break
-            else:
-                resume[key] = len(zone_hosts)
+            resume[key] = roomy
     unplaced = conclude(items, hosts, state, headroom, order)
     return Placement(assignments=dict(state.assignments), unplaced=unplaced)
