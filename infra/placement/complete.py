@@ -32,15 +32,16 @@ def complete(
     del placed[-TAKE_BACK:]
     for bucket, shape, item_id in reversed(back):
         state.unassign(item_id, shape.demand, shape.group)
-        shape.ids.append(item_id)  # it was the lowest id left: the list stays in order
-        bucket.count += 1
+        bucket.give_back(shape, item_id)
     s0, s1, s2 = (max(v, 1) for v in host.free)
     r0, r1, r2 = state.residual[host.host_id]
     candidates: list[Candidate] = []
     for bucket in buckets:
         d0, d1, d2 = bucket.demand
         if bucket.count and d0 <= r0 and d1 <= r1 and d2 <= r2:
-            avail = bucket.available(state, host)
+            # The search never needs more of a size than fit in the room.
+            fit = min((r // d for r, d in ((r0, d0), (r1, d1), (r2, d2)) if d), default=0)
+            avail = bucket.available(state, host, fit or bucket.count)
             if avail:
                 candidates.append((bucket, d0, d1, d2, d0 / s0 + d1 / s1 + d2 / s2, avail))
     baseline = sum(s.demand[0] / s0 + s.demand[1] / s1 + s.demand[2] / s2 for _, s, _ in back)

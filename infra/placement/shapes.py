@@ -3,6 +3,7 @@ differ (MLPS level and anti-affinity group: a shape)."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +20,9 @@ class Shape:
     group: str | None
     tier: int  # the lowest host MLPS level in the zone that may carry this shape
     ids: list[int] = field(default_factory=list)  # waiting, highest id first (pop the lowest)
+
+
+COMPACT_AFTER = 16  # used-up shapes a pick walks past before the bucket drops them
 
 
 @dataclass(eq=False)
@@ -38,11 +42,12 @@ class Bucket:
         self.plain = all(shape.group is None for shape in self.shapes)
         self.top_level = max((shape.level for shape in self.shapes), default=0)
 
-    def available(self, state: PackState, host: HostBin) -> int:
-        """How many items of this size the host may take: every waiting item of a level it
-        may carry, and one per anti-affinity group not on it (or its rack) yet."""
+    def available(self, state: PackState, host: HostBin, enough: int) -> int:
+        """How many items of this size the host may take, counting up to ``enough``: every
+        waiting item of a level it may carry, one per anti-affinity group not on it (or its
+        rack) yet."""
         if self.plain and self.top_level <= host.max_mlps_level:
-            return self.count
+            return min(self.count, enough)
         where = state.where(host)
         count = 0
         for shape in self.shapes:
@@ -52,19 +57,38 @@ class Bucket:
                 count += len(shape.ids)
             elif (shape.group, where) not in state.taken:
                 count += 1
+            if count >= enough:
+                return enough
         return count
 
     def pick(self, state: PackState, host: HostBin, min_tier: int) -> Shape | None:
+        """The most constrained shape of this size the host admits, or None."""
         where = state.where(host)
+        empty = 0
         for shape in self.shapes:
-            if (
-                shape.ids
-                and shape.level <= host.max_mlps_level
+            if not shape.ids:
+                empty += 1
+            elif (
+                shape.level <= host.max_mlps_level
                 and shape.tier >= min_tier
                 and (shape.group is None or (shape.group, where) not in state.taken)
             ):
+                if empty > COMPACT_AFTER:  # many groups used up: stop walking past them
+                    self.shapes = [s for s in self.shapes if s.ids]
                 return shape
         return None
+
+    def give_back(self, shape: Shape, item_id: int) -> None:
+        """Return an item taken off a host (its id was the lowest left, so it goes last)."""
+        shape.ids.append(item_id)
+        self.count += 1
+        if len(shape.ids) == 1 and shape not in self.shapes:  # dropped while it was empty
+            bisect.insort(self.shapes, shape, key=shape_order)
+
+
+def shape_order(shape: Shape) -> tuple[int, int, bool, str]:
+    """Most constrained first: highest MLPS tier and level, grouped before free."""
+    return (-shape.tier, -shape.level, shape.group is None, shape.group or "")
 
 
 Placed = tuple[Bucket, Shape, int]  # which size, which shape, which item went on a host
@@ -89,10 +113,7 @@ def buckets_of(items: Sequence[Item], hosts: Sequence[HostBin]) -> list[Bucket]:
     return [
         Bucket(
             demand,
-            sorted(
-                group,
-                key=lambda s: (-s.tier, -s.level, s.group is None, s.group or "", -len(s.ids)),
-            ),
+            sorted(group, key=shape_order),
             sum(len(s.ids) for s in group),
         )
         for demand, group in sorted(

@@ -258,3 +258,17 @@ def test_lower_bound_counts_the_binding_dimension_per_zone() -> None:
 def test_host_and_item_records_are_plain_values() -> None:
     assert HostBin(1, 1, EXTRANET, 3, 1, 2, 3, 4, False).free == (1, 2, 3)
     assert Item(1, 1, 2, 3, EXTRANET, 2).demand == (1, 2, 3)
+
+
+@pytest.mark.parametrize("scope", ["host", "rack"])
+def test_many_small_anti_affinity_groups_are_placed_soundly(scope: AntiAffinityScope) -> None:
+    # Hundreds of one- and two-member groups of a few sizes: buckets hold many shapes that
+    # are used up as the packing goes (and dropped), and the search gives some back.
+    hosts = [host(h, rack=1 + h % 2, size=(32, 128, 1000)) for h in range(1, 101)]
+    sizes = [(2, 8, 50), (4, 16, 100), (8, 32, 100), (1, 2, 40), (4, 8, 60)]
+    items = [
+        item(i, sizes[i % len(sizes)], level=1 + i % 3, group=f"g{i // (1 + i % 2)}")
+        for i in range(1, 601)
+    ]
+    racks = [RackPower(1, 100_000), RackPower(2, 100_000)]
+    assert checked(place, items, hosts, racks, scope).unplaced == {}
