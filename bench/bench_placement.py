@@ -8,8 +8,8 @@ items per second, and the ratios engine ÷ FFD (hosts) and FFD time ÷ engine ti
 Every placement is checked by ``verify`` before it is counted.
 
 Run: ``.venv/bin/python bench/bench_placement.py [--large | --cp-sat]``: ``--large`` adds
-100,000 items; ``--cp-sat`` instead compares 500-item instances with OR-Tools CP-SAT given
-10 s each (needs ``pip install ortools``, a bench-only dependency).
+two 100,000-item instances (uniform and mixed); ``--cp-sat`` instead compares 500-item
+instances with OR-Tools CP-SAT given 10 s each (``pip install ortools``, bench-only).
 """
 
 from __future__ import annotations
@@ -195,6 +195,7 @@ def main(argv: Sequence[str]) -> None:
     ]
     if "--large" in argv:
         instances.append(instance("uniform-100000", 11, 100_000))
+        instances.append(instance("mixed-100000", 17, 100_000, mixed=True))
     if "--cp-sat" in argv:
         compare_cp_sat(10.0)
         return
