@@ -8,21 +8,23 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
+from infra.audit.service import record
+from infra.errors import InvalidInput
 from infra.inventory import service
 from infra.inventory.addressing import create_subnet
-from infra.inventory.enums import SHARED_ZONES, DeviceKind, NetworkZone, SiteKind
-from infra.inventory.models import Provider, Rack, Site
+from infra.inventory.capacity import Slot, slot_collisions
+from infra.inventory.enums import SHARED_ZONES, DeviceKind, HostStatus, NetworkZone, SiteKind
+from infra.inventory.models import Device, Host, Provider, Rack, Site
 from infra.inventory.schemas import (
     ContractCreate,
-    DeviceCreate,
-    HostCreate,
     ProviderCreate,
     RackCreate,
     SiteCreate,
@@ -125,22 +127,24 @@ def build_cloud(
         )
         for code, name, provider, address in SITES
     }
-    created = 0
+    mounted = _Mounted()
     racks: dict[str, int] = defaultdict(int)
     for zone, demand in sorted(unclassified_demand(servers).items()):
         pools = POOLS[zone]
         total = hosts_needed(demand, reserve)
         for index, (provider_code, site_code) in enumerate(pools):
             count = total // len(pools) + (1 if index < total % len(pools) else 0)
-            created += _fill_racks(
+            _fill_racks(
                 session,
                 site=sites[site_code],
                 provider=providers[provider_code],
                 zone=zone,
                 count=count,
                 racks=racks,
+                mounted=mounted,
                 actor=actor,
             )
+    mounted.write(session, actor=actor)
     for n, zone in enumerate(SHARED_ZONES):
         for m, site in enumerate(sites.values()):
             create_subnet(
@@ -154,7 +158,41 @@ def build_cloud(
                 ),
                 actor=actor,
             )
-    return created
+    return len(mounted.hosts)
+
+
+@dataclass
+class _Mounted:
+    """Hosts and switches to insert in two bulk statements, checked slot by slot first."""
+
+    hosts: list[dict[str, Any]] = field(default_factory=list)
+    devices: list[dict[str, Any]] = field(default_factory=list)
+    slots: dict[int, list[Slot]] = field(default_factory=lambda: defaultdict(list))
+
+    def mount(self, rack: Rack, kind: type[Host] | type[Device], values: dict[str, Any]) -> None:
+        slot = Slot(values["name"], values["u_position"], values["u_height"], 0)
+        problems = slot_collisions(rack.height_u, self.slots[rack.id], slot)
+        if problems:
+            raise InvalidInput.one("u_position", f"rack {rack.name}: " + "; ".join(problems))
+        self.slots[rack.id].append(slot)
+        row = {**values, "site_id": rack.site_id, "rack_id": rack.id}
+        (self.hosts if kind is Host else self.devices).append(row)
+
+    def write(self, session: Session, *, actor: Actor) -> None:
+        for model, rows in ((Host, self.hosts), (Device, self.devices)):
+            if rows:
+                session.execute(insert(model), rows)
+        record(
+            session,
+            actor=actor,
+            action="create",
+            entity="inventory_bulk",
+            entity_id="demo-cloud",
+            after={
+                "hosts": [h["name"] for h in self.hosts],
+                "devices": [d["name"] for d in self.devices],
+            },
+        )
 
 
 def _fill_racks(
@@ -165,64 +203,60 @@ def _fill_racks(
     zone: NetworkZone,
     count: int,
     racks: dict[str, int],
+    mounted: _Mounted,
     actor: Actor,
-) -> int:
+) -> None:
+    if not zone.hosts_shared_capacity:
+        raise InvalidInput.one("zone", "the classified intranet may not host shared capacity")
+    model = "Inspur NF5280M6" if provider.code == "inspur" else "Huawei FusionServer 2288H V6"
     for n in range(count):
         if n % HOSTS_PER_RACK == 0:
             racks[site.code] += 1
             rack = _new_rack(session, site=site, number=racks[site.code], actor=actor)
-        slot = n % HOSTS_PER_RACK
-        service.create_host(
-            session,
-            data=HostCreate(
-                name=f"{site.code}-{zone.value}-{provider.code}-{n + 1:02d}",
-                site_id=site.id,
-                rack_id=rack.id,
-                u_position=1 + 2 * slot,
-                u_height=2,
-                model="Inspur NF5280M6"
-                if provider.code == "inspur"
-                else "Huawei FusionServer 2288H V6",
-                vcpu=HOST_VCPU,
-                cores=HOST_CORES,
-                memory_gib=HOST_MEMORY_GIB,
-                disk_gib=HOST_DISK_GIB,
-                power_draw_w=HOST_POWER_W,
-                purchase_year=2025,
-                provider_id=provider.id,
-                zone=zone,
-                max_mlps_level=3,
-            ),
-            actor=actor,
+            for u in (41, 42):
+                mounted.mount(
+                    rack,
+                    Device,
+                    {
+                        "name": f"{site.code}-r{racks[site.code]:02d}-tor{u - 40}",
+                        "kind": DeviceKind.NETWORK,
+                        "u_position": u,
+                        "u_height": 1,
+                        "model": "Huawei CE6881",
+                        "power_draw_w": 180,
+                        "purchase_year": 2025,
+                    },
+                )
+        mounted.mount(
+            rack,
+            Host,
+            {
+                "name": f"{site.code}-{zone.value}-{provider.code}-{n + 1:02d}",
+                "u_position": 1 + 2 * (n % HOSTS_PER_RACK),
+                "u_height": 2,
+                "model": model,
+                "vcpu": HOST_VCPU,
+                "cores": HOST_CORES,
+                "memory_gib": HOST_MEMORY_GIB,
+                "disk_gib": HOST_DISK_GIB,
+                "power_draw_w": HOST_POWER_W,
+                "purchase_year": 2025,
+                "provider_id": provider.id,
+                "zone": zone,
+                "max_mlps_level": 3,
+                "status": HostStatus.ACTIVE,
+            },
         )
-    return count
 
 
 def _new_rack(session: Session, *, site: Site, number: int, actor: Actor) -> Rack:
     # The first rack of the west site is an older one with a tighter power feed: full, it
     # draws more than its budget, and the capacity pages flag it.
     budget = Decimal("7.50") if (site.code, number) == ("cloud-west", 1) else Decimal("12.00")
-    rack = service.create_rack(
+    return service.create_rack(
         session,
         data=RackCreate(
             site_id=site.id, name=f"R{number:02d}", height_u=42, power_budget_kw=budget
         ),
         actor=actor,
     )
-    for u in (41, 42):
-        service.create_device(
-            session,
-            data=DeviceCreate(
-                name=f"{site.code}-r{number:02d}-tor{u - 40}",
-                kind=DeviceKind.NETWORK,
-                site_id=site.id,
-                rack_id=rack.id,
-                u_position=u,
-                u_height=1,
-                model="Huawei CE6881",
-                power_draw_w=180,
-                purchase_year=2025,
-            ),
-            actor=actor,
-        )
-    return rack
