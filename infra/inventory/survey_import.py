@@ -33,7 +33,7 @@ from infra.inventory.survey import (
     ServerRow,
     SurveyRow,
 )
-from infra.inventory.survey_files import RowError, SourcedRow, SurveyBatch
+from infra.inventory.survey_files import RowError, SourcedRow, SurveyBatch, read_file
 from infra.tenancy.models import Department
 
 MAX_REPORTED = 1000
@@ -75,6 +75,7 @@ class KindReport:
 @dataclass
 class ImportReport:
     source: str
+    dry_run: bool = False
     kinds: dict[str, KindReport] = field(
         default_factory=lambda: {row.kind: KindReport() for row in ROW_TYPES}
     )
@@ -324,4 +325,28 @@ def import_survey(
             after={"source": source, "changes": changed, "counts": report.counts()},
         )
     session.expire_all()
+    return report
+
+
+def import_files(
+    session: Session,
+    *,
+    files: Sequence[tuple[str, bytes]],
+    actor: Actor,
+    kind: str | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Read, check and import survey files together; ``dry_run`` reports and writes nothing."""
+    batch = SurveyBatch()
+    for name, data in files:
+        batch.extend(read_file(name, data, kind=kind))
+    source = ", ".join(name for name, _ in files)[:200] or "survey"
+    if not dry_run:
+        return import_survey(session, batch=batch, actor=actor, source=source)
+    savepoint = session.begin_nested()
+    try:
+        report = import_survey(session, batch=batch, actor=actor, source=source)
+    finally:
+        savepoint.rollback()
+    report.dry_run = True
     return report
