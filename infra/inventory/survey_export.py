@@ -32,7 +32,7 @@ def _rooms(session: Session, scope: Scope) -> Iterator[SurveyRow]:
         .where(Site.kind == SiteKind.LEGACY_ROOM, scope.where(Site.department_id))
         .order_by(Site.code)
     )
-    for site, department in session.execute(query).tuples():
+    for site, department in session.execute(query):
         yield RoomRow(
             code=site.code,
             department=department,
@@ -50,7 +50,7 @@ def _applications(session: Session, scope: Scope) -> Iterator[SurveyRow]:
         .where(scope.where(Application.department_id))
         .order_by(Application.code)
     )
-    for app, department, room in session.execute(query).tuples():
+    for app, department, room in session.execute(query):
         yield ApplicationRow(
             code=app.code,
             department=department,
@@ -69,7 +69,7 @@ def _servers(session: Session, scope: Scope) -> Iterator[SurveyRow]:
         .where(Site.kind == SiteKind.LEGACY_ROOM, scope.where(Host.department_id))
         .order_by(Host.name)
     )
-    for host, room, app in session.execute(query).tuples():
+    for host, room, app in session.execute(query):
         yield ServerRow(
             name=host.name,
             room=room,
@@ -92,7 +92,7 @@ def _devices(session: Session, scope: Scope) -> Iterator[SurveyRow]:
         .where(Site.kind == SiteKind.LEGACY_ROOM, scope.where(Device.department_id))
         .order_by(Device.name)
     )
-    for device, room in session.execute(query).tuples():
+    for device, room in session.execute(query):
         yield DeviceRow(
             name=device.name,
             room=room,
@@ -111,7 +111,7 @@ def _lines(session: Session, scope: Scope) -> Iterator[SurveyRow]:
         .where(room.kind == SiteKind.LEGACY_ROOM, scope.where(CarrierLink.department_id))
         .order_by(CarrierLink.circuit_id)
     )
-    for link, code in session.execute(query).tuples():
+    for link, code in session.execute(query):
         yield LineRow(
             circuit_id=link.circuit_id,
             carrier=link.carrier,

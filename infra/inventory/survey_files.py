@@ -118,10 +118,15 @@ class SurveyBatch:
         default_factory=lambda: {row.kind: [] for row in ROW_TYPES}
     )
     errors: list[RowError] = field(default_factory=list)
+    # Keys of rows refused on their own: other rows may still name them without a second error.
+    refused_keys: dict[str, set[str]] = field(
+        default_factory=lambda: {row.kind: set() for row in ROW_TYPES}
+    )
 
     def extend(self, other: SurveyBatch) -> None:
         for kind, rows in other.rows.items():
             self.rows[kind].extend(rows)
+            self.refused_keys[kind] |= other.refused_keys[kind]
         self.errors.extend(other.errors)
 
     @classmethod
@@ -213,6 +218,7 @@ def parse_rows(file: str, kind: str, lines: Iterator[tuple[int, Sequence[Any]]])
         try:
             batch.rows[kind].append(SourcedRow(file, line, row_type.model_validate(values)))
         except ValidationError as exc:
+            batch.refused_keys[kind].add(str(values.get(row_type.key_field, "")))
             for error in exc.errors():
                 column = str(error["loc"][0]) if error["loc"] else ""
                 reason = str(error["msg"]).removeprefix("Value error, ")

@@ -128,18 +128,19 @@ def _check(session: Session, batch: SurveyBatch) -> list[RowError]:
                 reason = f"duplicate key {item.row.key!r}: also on {seen.file} line {seen.line}"
                 errors.append(RowError(item.file, item.line, item.row.key_field, reason))
     known = _Known(
-        departments=dict(session.execute(select(Department.code, Department.id)).tuples().all()),
-        rooms=dict(session.execute(select(Site.code, Site.kind)).tuples().all()),
-        applications=dict(
-            session.execute(select(Application.code, Application.zone)).tuples().all()
-        ),
+        departments=dict(session.execute(select(Department.code, Department.id)).all()),
+        rooms=dict(session.execute(select(Site.code, Site.kind)).all()),
+        applications=dict(session.execute(select(Application.code, Application.zone)).all()),
         cloud_hosts=set(session.scalars(select(Host.name).where(Host.provider_id.is_not(None)))),
     )
     for item in rows["rooms"]:
         if known.rooms.get(item.row.key) is SiteKind.CLOUD:
             reason = f"{item.row.key!r} is a shared-cloud site, not a legacy machine room"
             errors.append(RowError(item.file, item.line, "code", reason))
+    refused = batch.refused_keys
+    known.rooms.update(dict.fromkeys(refused["rooms"], SiteKind.LEGACY_ROOM))
     known.rooms.update({i.row.key: SiteKind.LEGACY_ROOM for i in rows["rooms"]})
+    known.applications.update(dict.fromkeys(refused["applications"]))
     known.applications.update({i.row.key: i.row.zone for i in rows["applications"]})  # type: ignore[attr-defined]
 
     def refer(item: SourcedRow, column: str, table: dict[str, Any], what: str) -> None:
@@ -162,7 +163,7 @@ def _check(session: Session, batch: SurveyBatch) -> list[RowError]:
         if server.name in known.cloud_hosts:
             reason = f"{server.name!r} is a shared-cloud host, not a legacy server"
             errors.append(RowError(item.file, item.line, "name", reason))
-        app_zone = known.applications.get(server.application or "")
+        app_zone = known.applications.get(server.application or "")  # None: refused row
         if app_zone is not None and app_zone != server.zone:
             reason = (
                 f"the server is on the {server.zone.value} network but its application "
@@ -291,7 +292,7 @@ def import_survey(
         raise SurveyRejected(errors)
     report = ImportReport(source)
     ids: dict[str, dict[str, int]] = {
-        "departments": dict(session.execute(select(Department.code, Department.id)).tuples().all())
+        "departments": dict(session.execute(select(Department.code, Department.id)).all())
     }
     for kind in ("rooms", "applications", "servers", "devices", "lines"):
         _write_kind(session, kind, batch.rows[kind], ids, report.kinds[kind])
