@@ -297,7 +297,7 @@ def _workbook(sheets: dict[str, list[list[Any]]]) -> bytes:
     return out.getvalue()
 
 
-CHINESE_WORKBOOK = {
+CHINESE_WORKBOOK: dict[str, list[list[Any]]] = {
     "机房": [
         ["机房编码", "部门", "机房名称", "面积(m²)"],
         ["room-x", "police", "指挥中心机房", 88.5],
@@ -369,5 +369,6 @@ def test_export_reads_back_unchanged_and_follows_scope(session: Session, departm
     assert sum(c["unchanged"] for c in again.values()) == 12
     assert all(c["created"] == c["updated"] == 0 for c in again.values())
     health = session.scalars(select(Site.department_id).where(Site.code == "room-b")).one()
+    assert health is not None
     mine = export_csv(session, kind="servers", scope=Scope(frozenset({health})))
     assert [line.split(",")[0] for line in mine.splitlines()[1:]] == ["srv-2"]

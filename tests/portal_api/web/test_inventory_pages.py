@@ -1,0 +1,90 @@
+"""Inventory pages: lists with filters, the rack elevation, the capacity overview, by role."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from infra.tenancy.enums import Role
+from tests import factories
+from tests.portal_api.web.conftest import sign_in
+from tests.portal_api.web.inventory_data import small_cloud
+
+
+def rows(html: str, table: str) -> list[str]:
+    return re.findall(rf'<tr id="{table}-(\d+)"', html)
+
+
+def test_lists_filter_and_link_to_the_rack(
+    client: TestClient, session: Session, world: factories.World
+) -> None:
+    cloud = small_cloud(session, department=world.own)
+    sign_in(client, world.users[Role.OPERATOR])
+    sites = client.get("/inventory/sites").text
+    assert "天翼云" in sites
+    assert "自建机房" in sites
+    assert rows(client.get("/inventory/sites?kind=cloud").text, "sites") == [str(cloud.site.id)]
+    hosts = client.get(f"/inventory/hosts?site_id={cloud.site.id}").text
+    assert len(rows(hosts, "hosts")) == 3
+    assert f'href="/inventory/racks/{cloud.rack.id}"' in hosts
+    assert len(rows(client.get("/inventory/hosts?zone=intranet").text, "hosts")) == 1
+    assert len(rows(client.get("/inventory/hosts?zone=nonsense").text, "hosts")) == 4
+    assert "10.16.0.0/22" in client.get("/inventory/subnets?zone=extranet").text
+    assert "10.16.0.0/22" not in client.get("/inventory/subnets?zone=internet").text
+    links = client.get("/inventory/links?carrier=china_unicom").text
+    assert "ckt-1" in links
+    assert "中国联通" in links
+    assert "ckt-1" not in client.get("/inventory/links?carrier=china_mobile").text
+    assert client.get("/inventory/teapots").status_code == 404
+
+
+def test_rack_elevation_draws_each_item_in_its_slots_and_flags_power(
+    client: TestClient, session: Session, world: factories.World
+) -> None:
+    cloud = small_cloud(session, department=world.own)
+    sign_in(client, world.users[Role.AUDITOR])
+    page = client.get(f"/inventory/racks/{cloud.rack.id}").text
+    assert page.count('class="mounted host"') == 3
+    assert page.count('class="mounted device"') == 1
+    assert 'data-name="east-h2" data-u="3" data-u-height="2"' in page
+    # 3 × 600 W + 150 W = 1.95 kW against a 1.5 kW budget
+    assert 'class="power-bar over"' in page
+    assert "该机柜的实际功率超出预算。" in page
+    assert 'width="300"' in page
+
+
+def test_capacity_overview_shows_pools_racks_and_the_estate(
+    client: TestClient, session: Session, world: factories.World
+) -> None:
+    small_cloud(session, department=world.own)
+    sign_in(client, world.users[Role.MANAGER])
+    page = client.get("/capacity").text
+    assert 'id="pool-tianyi-extranet"' in page
+    # 3 hosts × 64 vCPU = 192 total, 10 % reserve → 171 allocatable (57 each)
+    pool = page.split('id="pool-tianyi-extranet"')[1].split("</tr>")[0]
+    assert re.findall(r'<td class="num">([\d,]+)</td>', pool)[:5] == ["3", "192", "171", "0", "171"]
+    assert "超出功率预算" in page
+    assert "42.5" in page  # the legacy room's floor area
+
+
+def test_departments_see_only_their_legacy_estate(
+    client: TestClient, session: Session, world: factories.World
+) -> None:
+    cloud = small_cloud(session, department=world.other)
+    sign_in(client, world.users[Role.DEPARTMENT_ADMIN])
+    assert rows(client.get("/inventory/sites").text, "sites") == []
+    assert "ckt-1" not in client.get("/inventory/links").text
+    assert client.get(f"/inventory/racks/{cloud.rack.id}").status_code == 404
+    page = client.get("/capacity").text
+    assert 'id="capacity"' not in page
+    assert "政务云容量仅向云管理办公室展示。" in page
+
+
+def test_provider_representatives_have_no_inventory_pages(
+    client: TestClient, world: factories.World
+) -> None:
+    sign_in(client, world.users[Role.PROVIDER_REP])
+    assert client.get("/inventory/sites").status_code == 403
+    assert client.get("/capacity").status_code == 403
