@@ -88,3 +88,50 @@ def test_provider_representatives_have_no_inventory_pages(
     sign_in(client, world.users[Role.PROVIDER_REP])
     assert client.get("/inventory/sites").status_code == 403
     assert client.get("/capacity").status_code == 403
+
+
+def test_operator_uploads_a_survey_and_sees_refused_rows_by_line(
+    client: TestClient, session: Session, world: factories.World
+) -> None:
+    rooms = (
+        "code,department,name,floor_area_m2\n"
+        f"room-1,{world.own.code},一号机房,30\n"
+        f"room-2,{world.own.code},二号机房,-1\n"
+    )
+    csrf = sign_in(client, world.users[Role.OPERATOR])
+    assert 'href="/inventory/import"' in client.get("/inventory/sites").text
+    bad = client.post(
+        "/inventory/import",
+        data={"csrf": csrf},
+        files={"files": ("rooms.csv", rooms.encode(), "text/csv")},
+    )
+    assert bad.status_code == 422
+    refused = bad.text.split('id="survey-errors"')[1].split("</table>")[0]
+    assert re.findall(r"<td>(.*?)</td>", refused)[:2] == ["rooms.csv", "floor_area_m2"]
+    assert '<td class="num">3</td>' in refused
+    assert "未导入任何数据" in bad.text
+    assert rows(client.get("/inventory/sites").text, "sites") == []
+
+    good = rooms.replace(",-1", ",45.5")
+    done = client.post(
+        "/inventory/import",
+        data={"csrf": csrf},
+        files={"files": ("rooms.csv", good.encode(), "text/csv")},
+    )
+    assert done.status_code == 200, done.text
+    assert "普查表已导入。" in done.text
+    assert len(rows(client.get("/inventory/sites").text, "sites")) == 2
+    exported = client.get("/inventory/export/rooms.csv")
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert exported.text.splitlines()[2] == f"room-2,{world.own.code},二号机房,45.50,"
+    no_csrf = client.post(
+        "/inventory/import", files={"files": ("rooms.csv", good.encode(), "text/csv")}
+    )
+    assert no_csrf.status_code == 403
+
+
+def test_only_inventory_writers_may_upload(client: TestClient, world: factories.World) -> None:
+    sign_in(client, world.users[Role.AUDITOR])
+    assert client.get("/inventory/import").status_code == 403
+    assert 'href="/inventory/import"' not in client.get("/inventory/sites").text
+    assert client.get("/inventory/export/rooms.csv").status_code == 200
