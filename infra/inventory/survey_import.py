@@ -116,6 +116,14 @@ def _existing(session: Session, kind: str, keys: Sequence[str]) -> dict[str, Any
     return found
 
 
+def bulk_insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` in a few round trips: with RETURNING, SQLAlchemy batches the rows
+    into multi-row INSERTs ("insertmanyvalues") on every backend, where psycopg's plain
+    executemany would send one statement per row."""
+    if rows:
+        session.execute(insert(model).returning(model.id), rows).all()
+
+
 def _check(session: Session, batch: SurveyBatch) -> list[RowError]:
     """Every rule a row can break against the rest of the survey and the inventory."""
     errors: list[RowError] = list(batch.errors)
@@ -276,8 +284,7 @@ def _write_kind(
             report.updated.append(item.row.key)
         else:
             report.unchanged += 1
-    if inserts:
-        session.execute(insert(model), inserts)
+    bulk_insert(session, model, inserts)
     if updates:
         session.execute(update(model), updates)
 
