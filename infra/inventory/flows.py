@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
@@ -14,6 +15,7 @@ from infra.inventory.demo_city import generate_survey
 from infra.inventory.demo_cloud import build_cloud
 from infra.inventory.survey_files import SurveyBatch
 from infra.inventory.survey_import import ImportReport, import_survey
+from infra.tenancy.models import Department
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,8 @@ def load_demo_city(
 ) -> DemoCityReport:
     """Import the demo city's survey and build its shared cloud; a second run changes nothing."""
     started = time.perf_counter()
-    survey = generate_survey(departments)
+    names = dict(session.execute(select(Department.code, Department.name)).all())
+    survey = generate_survey(departments, names=names)
     rows = [row for rows in survey.by_kind().values() for row in rows]
     report = import_survey(
         session, batch=SurveyBatch.of(rows, file="demo-city"), actor=actor, source="demo-city"
