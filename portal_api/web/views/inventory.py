@@ -21,11 +21,24 @@ from starlette.responses import Response
 from infra.errors import NotFound
 from infra.inventory import queries
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
-from infra.inventory.models import CarrierLink, Device, Host, Provider, Rack, Site, Subnet
+from infra.inventory.models import (
+    Application,
+    CarrierLink,
+    Contract,
+    Device,
+    Host,
+    Provider,
+    Rack,
+    Site,
+    Subnet,
+)
 from infra.inventory.schemas import (
+    ApplicationRead,
     CarrierLinkRead,
+    ContractRead,
     DeviceRead,
     HostRead,
+    ProviderRead,
     RackRead,
     SiteRead,
     SubnetRead,
@@ -47,7 +60,7 @@ InventoryReader = Annotated[Viewer, Depends(Need(Permission.INVENTORY_READ))]
 class Column:
     label: str
     attr: str
-    kind: str = "text"  # text | enum | number | ref | link
+    kind: str = "text"  # text | enum | number | ref | link | terms
     ref: str = ""  # lookup table for "ref" columns
     href: str = ""  # "/inventory/racks/{}" for "link" columns (formatted with the value)
 
@@ -69,11 +82,44 @@ class Table:
     columns: list[Column]
     filters: list[Filter]
     empty: str
+    global_only: bool = False  # the shared cloud's own records: no department has any
 
 
 SITE = Column(N_("Site"), "site_id", "ref", ref="sites")
 ZONE = Column(N_("Network zone"), "zone", "enum")
 TABLES = {
+    "providers": Table(
+        "providers",
+        N_("Providers"),
+        Provider,
+        ProviderRead,
+        [
+            Column(N_("Code"), "code"),
+            Column(N_("Name"), "name"),
+            Column(N_("English name"), "name_en"),
+            Column(N_("Contact"), "contact"),
+        ],
+        [],
+        N_("No providers to show."),
+        global_only=True,
+    ),
+    "contracts": Table(
+        "contracts",
+        N_("Contracts"),
+        Contract,
+        ContractRead,
+        [
+            Column(N_("Reference"), "reference"),
+            Column(N_("Provider"), "provider_id", "ref", ref="providers"),
+            Column(N_("Starts on"), "starts_on"),
+            Column(N_("Ends on"), "ends_on"),
+            Column(N_("Monthly fee (CNY)"), "monthly_fee", "number"),
+            Column(N_("SLA terms"), "sla_terms", "terms"),
+        ],
+        [Filter("provider_id", N_("Provider"), ref="providers")],
+        N_("No contracts to show."),
+        global_only=True,
+    ),
     "sites": Table(
         "sites",
         N_("Sites"),
@@ -107,6 +153,7 @@ TABLES = {
         ],
         [Filter("site_id", N_("Site"), ref="sites")],
         N_("No racks to show."),
+        global_only=True,
     ),
     "hosts": Table(
         "hosts",
@@ -171,6 +218,26 @@ TABLES = {
             Filter("site_id", N_("Site"), ref="sites"),
         ],
         N_("No subnets to show."),
+        global_only=True,
+    ),
+    "applications": Table(
+        "applications",
+        N_("Applications"),
+        Application,
+        ApplicationRead,
+        [
+            Column(N_("Code"), "code"),
+            Column(N_("Name"), "name"),
+            Column(N_("Department"), "department_id", "ref", ref="departments"),
+            ZONE,
+            Column(N_("MLPS level"), "mlps_level", "number"),
+            SITE,
+        ],
+        [
+            Filter("zone", N_("Network zone"), enum=list(NetworkZone)),
+            Filter("department_id", N_("Department"), ref="departments"),
+        ],
+        N_("No applications to show."),
     ),
     "links": Table(
         "links",
@@ -227,7 +294,8 @@ def _converter(spec: Filter) -> Converter:
 
 @router.get("", response_class=HTMLResponse)
 def index(viewer: InventoryReader) -> Response:
-    return RedirectResponse("/inventory/sites", status_code=303)
+    first = "sites" if viewer.scope.is_global else "applications"
+    return RedirectResponse(f"/inventory/{first}", status_code=303)
 
 
 @router.get("/{table_name}", response_class=HTMLResponse)

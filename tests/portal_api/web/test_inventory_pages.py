@@ -135,3 +135,49 @@ def test_only_inventory_writers_may_upload(client: TestClient, world: factories.
     assert client.get("/inventory/import").status_code == 403
     assert 'href="/inventory/import"' not in client.get("/inventory/sites").text
     assert client.get("/inventory/export/rooms.csv").status_code == 200
+
+
+def test_contracts_show_their_sla_terms_and_departments_see_their_applications(
+    client: TestClient, session: Session, world: factories.World
+) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from infra.inventory import service
+    from infra.inventory.enums import NetworkZone
+    from infra.inventory.schemas import ApplicationCreate, ContractCreate
+
+    cloud = small_cloud(session, department=world.own)
+    provider_id = cloud.site.provider_id
+    assert provider_id is not None
+    service.create_contract(
+        session,
+        data=ContractCreate(
+            provider_id=provider_id,
+            reference="gc-2026-tianyi",
+            starts_on=dt.date(2026, 1, 1),
+            ends_on=dt.date(2028, 12, 31),
+            monthly_fee=Decimal("1850000.00"),
+            sla_terms={"availability_pct": "99.95", "recovery_hours": 4},
+        ),
+        actor=factories.SYSTEM,
+    )
+    for dept, code in ((world.own, "app-own"), (world.other, "app-other")):
+        data = ApplicationCreate(
+            code=code, name=code, department_id=dept.id, zone=NetworkZone.PRIVATE
+        )
+        service.create_application(session, data=data, actor=factories.SYSTEM)
+    session.commit()
+    sign_in(client, world.users[Role.FINANCE])
+    contracts = client.get("/inventory/contracts").text
+    assert "<dt>availability_pct</dt><dd>99.95</dd>" in contracts
+    assert "1,850,000" in contracts
+    assert len(rows(client.get("/inventory/applications").text, "applications")) == 2
+    client.cookies.clear()
+    sign_in(client, world.users[Role.DEPARTMENT_USER])
+    landing = client.get("/inventory")
+    assert landing.url.path == "/inventory/applications"
+    assert "app-own" in landing.text
+    assert "app-other" not in landing.text
+    assert 'href="/inventory/contracts"' not in landing.text  # the cloud office's records
+    assert rows(client.get("/inventory/contracts").text, "contracts") == []
