@@ -33,6 +33,7 @@ from infra.inventory.survey_import import bulk_insert
 HOST_VCPU, HOST_CORES, HOST_MEMORY_GIB, HOST_DISK_GIB, HOST_POWER_W = 64, 32, 256, 7_680, 520
 HOSTS_PER_RACK = 16  # 2U each from U1, a pair of 1U top-of-rack switches at U41–U42
 HEADROOM = Decimal("1.25")  # growth and failover on top of the estate's demand
+TIGHT_FEED_KW = Decimal("7.50")  # a full rack draws 16 × 520 W + 2 × 180 W = 8.68 kW
 
 PROVIDERS = [
     ("tianyi", "天翼云（中国电信）", "Tianyi Cloud (China Telecom)"),
@@ -158,20 +159,27 @@ class _Plan:
     subnets: list[dict[str, Any]] = field(default_factory=list)
     slots: dict[tuple[int, str], list[Slot]] = field(default_factory=lambda: defaultdict(list))
     numbers: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    site_codes: dict[tuple[int, str], str] = field(default_factory=dict)
+
+    def tighten_one_feed(self, site_code: str) -> None:
+        """The site's first full rack is an older one with a tighter power feed: it draws
+        more than its budget, and the capacity pages flag it."""
+        for key, code in self.site_codes.items():
+            if code == site_code and len(self.slots[key]) == HOSTS_PER_RACK + 2:
+                self.racks[key]["power_budget_kw"] = TIGHT_FEED_KW
+                return
 
     def new_rack(self, site: Site) -> tuple[int, str]:
         self.numbers[site.id] += 1
         number = self.numbers[site.id]
-        # The first rack of the west site is an older one with a tighter power feed: full,
-        # it draws more than its budget, and the capacity pages flag it.
-        budget = Decimal("7.50") if (site.code, number) == ("cloud-west", 1) else Decimal("12.00")
         key = (site.id, f"R{number:02d}")
         self.racks[key] = {
             "site_id": site.id,
             "name": key[1],
             "height_u": 42,
-            "power_budget_kw": budget,
+            "power_budget_kw": Decimal("12.00"),
         }
+        self.site_codes[key] = site.code
         for u in (41, 42):
             self.mount(key, self.devices, _switch(f"{site.code}-r{number:02d}-tor{u - 40}", u))
         return key
@@ -210,6 +218,7 @@ class _Plan:
             self.mount(rack, self.hosts, row)
 
     def write(self, session: Session, *, actor: Actor) -> None:
+        self.tighten_one_feed("cloud-west")
         bulk_insert(session, Rack, list(self.racks.values()))
         site_ids = sorted({site_id for site_id, _ in self.racks})
         ids = {

@@ -14,8 +14,8 @@ from infra.audit.models import AuditEntry
 from infra.audit.service import verify_chain
 from infra.database import session_scope
 from infra.inventory.enums import SHARED_ZONES, Carrier, DeviceKind, NetworkZone, SiteKind
-from infra.inventory.models import Application, CarrierLink, Device, Host, Site
-from infra.inventory.queries import capacity_overview
+from infra.inventory.models import Application, CarrierLink, Device, Host, Rack, Site
+from infra.inventory.queries import capacity_overview, rack_usages
 from portal_api import demo
 
 
@@ -90,6 +90,13 @@ def test_the_shared_cloud_absorbs_the_unclassified_estate(loaded: Session) -> No
         for resource, needed in zip(("vcpu", "memory_gib", "storage_gib"), demand, strict=True):
             offered = sum(row.capacity.allocatable[resource] for row in pools if row.zone == zone)
             assert offered >= needed, (zone, resource)
+    racks = list(s.scalars(select(Rack)))
+    over = [
+        r
+        for r, usage in zip(racks, rack_usages(s, racks).values(), strict=True)
+        if usage.over_power_budget
+    ]
+    assert [(r.site.code, r.power_budget_kw) for r in over] == [("cloud-west", Decimal("7.50"))]
     classified = s.scalar(
         select(func.count()).where(Host.zone == NetworkZone.INTRANET, Host.provider_id.is_not(None))
     )
