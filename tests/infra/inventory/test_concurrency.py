@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.database import session_scope
 from infra.errors import Conflict
-from infra.inventory import addressing
+from infra.inventory import addressing, network
 from infra.inventory.enums import NetworkZone
 from infra.inventory.models import Subnet
+from infra.inventory.network import Network
 from infra.inventory.schemas import SubnetCreate
 from tests import factories
 from tests.factories import SYSTEM
@@ -28,9 +29,9 @@ def test_concurrent_overlapping_subnets_one_is_refused(
     # Both writers meet right before the overlap check: without the zone lock, both would
     # find the zone empty and both insert.
     barrier = threading.Barrier(2)
-    original: Callable[..., list[addressing.Network]] = addressing.overlapping
+    original: Callable[..., list[Network]] = network.overlapping
 
-    def meeting(*args: object) -> list[addressing.Network]:
+    def meeting(*args: object) -> list[Network]:
         # A broken barrier: the other writer is (rightly) waiting for the lock we hold.
         with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=1.5)
