@@ -13,7 +13,7 @@ from rich.table import Table
 from infra.audit.actor import Actor
 from infra.database import get_read_session_factory, session_scope
 from infra.inventory.queries import capacity_overview
-from infra.inventory.survey_export import KINDS, export_csv
+from infra.inventory.survey_export import KINDS, export_csv, export_xlsx
 from infra.inventory.survey_import import SurveyRejected, import_files
 from infra.settings import get_settings
 from infra.tenancy.scope import Scope
@@ -74,12 +74,19 @@ def export_command(
     out: Annotated[
         Path | None, typer.Option(file_okay=False, help="Write every kind as DIR/KIND.csv.")
     ] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Write every kind into one workbook.")
+    ] = None,
 ) -> None:
-    """Export the legacy estate as survey CSV (what `inventory import` reads)."""
-    if (kind is None) == (out is None):
-        err.print("[bold red]error:[/] give either --kind (to stdout) or --out DIR (every kind)")
+    """Export the legacy estate as survey CSV or XLSX (what `inventory import` reads)."""
+    if sum(option is not None for option in (kind, out, xlsx)) != 1:
+        err.print("[bold red]error:[/] give one of --kind (to stdout), --out DIR or --xlsx FILE")
         raise typer.Exit(2)
     with session_scope(get_read_session_factory()) as session:
+        if xlsx is not None:
+            xlsx.write_bytes(export_xlsx(session, scope=Scope.everything()))
+            console.print(f"wrote {xlsx}")
+            return
         if kind is not None:
             if kind not in KINDS:
                 err.print(f"[bold red]error:[/] kind: must be one of {', '.join(KINDS)}")

@@ -18,7 +18,7 @@ from infra.inventory.survey import (
     ServerRow,
     SurveyRow,
 )
-from infra.inventory.survey_files import write_csv
+from infra.inventory.survey_files import write_csv, write_xlsx
 from infra.tenancy.models import Department
 from infra.tenancy.scope import Scope
 
@@ -140,3 +140,8 @@ def export_rows(session: Session, *, kind: str, scope: Scope) -> list[SurveyRow]
 def export_csv(session: Session, *, kind: str, scope: Scope) -> str:
     """One survey kind as CSV text."""
     return write_csv(kind, export_rows(session, kind=kind, scope=scope))
+
+
+def export_xlsx(session: Session, *, scope: Scope) -> bytes:
+    """Every survey kind, one sheet each, as an XLSX workbook."""
+    return write_xlsx({kind: export_rows(session, kind=kind, scope=scope) for kind in KINDS})

@@ -314,3 +314,25 @@ def write_csv(kind: str, rows: Iterable[SurveyRow]) -> str:
         dumped = row.model_dump(mode="json")
         writer.writerow(["" if dumped[name] is None else dumped[name] for name in header])
     return out.getvalue()
+
+
+def write_xlsx(rows_by_kind: dict[str, list[SurveyRow]]) -> bytes:
+    """A workbook with a sheet per kind and the canonical headers (what ``read_xlsx`` reads)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for kind, rows in rows_by_kind.items():
+        sheet = book.create_sheet(kind)
+        header = columns(ROW_TYPE_BY_KIND[kind])
+        sheet.append(header)
+        for row in rows:
+            dumped = row.model_dump(mode="json")
+            sheet.append([_xlsx_value(dumped[name]) for name in header])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_value(value: Any) -> Any:
+    # Decimals travel as text: a spreadsheet's float would round 4358.75 on the way back.
+    return value if value is None or isinstance(value, int) else str(value)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from infra.errors import InvalidInput
-from infra.inventory.survey_export import export_csv
+from infra.inventory.survey_export import export_csv, export_xlsx
 from infra.inventory.survey_import import import_files
 from portal_api.deps import InventoryReader, InventoryWriter, SessionDep
 
@@ -54,6 +54,19 @@ def import_survey(
         source=report.source,
         dry_run=report.dry_run,
         kinds={k: KindCounts(**v) for k, v in report.counts().items()},
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/survey.xlsx", response_class=Response)
+def export_workbook(session: SessionDep, who: InventoryReader) -> Response:
+    """Every survey kind as one XLSX workbook (a sheet per kind), as the scope may see it."""
+    return Response(
+        export_xlsx(session, scope=who.scope),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="survey.xlsx"'},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,5 +70,10 @@ def test_import_refuses_bad_rows_then_imports_and_exports(
         "rooms.csv",
         "servers.csv",
     ]
+    workbook = tmp_path / "survey.xlsx"
+    assert runner.invoke(app, ["inventory", "export", "--xlsx", str(workbook)]).exit_code == 0
+    again = runner.invoke(app, ["inventory", "import", str(workbook)])
+    assert again.exit_code == 0, again.output
+    assert re.search(r"rooms\s*│\s*0\s*│\s*0\s*│\s*1\s*│", again.output), again.output
     assert runner.invoke(app, ["inventory", "export"]).exit_code == 2
     assert runner.invoke(app, ["inventory", "capacity"]).exit_code == 0

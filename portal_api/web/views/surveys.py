@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from infra.errors import NotFound
-from infra.inventory.survey_export import KINDS, export_csv
+from infra.inventory.survey_export import KINDS, export_csv, export_xlsx
 from infra.inventory.survey_import import ImportReport, SurveyRejected, import_files
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
@@ -71,6 +71,15 @@ def import_upload(
     except SurveyRejected as exc:
         return _page(request, rejected=exc, status=422)
     return _page(request, report=report)
+
+
+@router.get("/export/survey.xlsx")
+def export_workbook_page(session: SessionDep, viewer: InventoryReader) -> Response:
+    return Response(
+        export_xlsx(session, scope=viewer.scope),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="survey.xlsx"'},
+    )
 
 
 @router.get("/export/{kind}.csv")

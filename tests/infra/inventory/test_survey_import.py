@@ -16,7 +16,7 @@ from infra.audit.models import AuditEntry
 from infra.audit.service import verify_chain
 from infra.inventory.enums import Carrier, DeviceKind, NetworkZone, SiteKind
 from infra.inventory.models import Application, CarrierLink, Device, Host, Site
-from infra.inventory.survey_export import export_csv
+from infra.inventory.survey_export import export_csv, export_xlsx
 from infra.inventory.survey_import import SurveyRejected, import_files
 from infra.tenancy.enums import Role
 from infra.tenancy.scope import Scope
@@ -281,6 +281,11 @@ def test_the_api_lists_bad_rows_in_a_422_and_writes_nothing(
     assert counts(session) == before
     done = client.post("/api/v1/inventory/surveys", files=good, headers=operator)
     assert done.json()["kinds"]["lines"] == {"created": 2, "updated": 0, "unchanged": 0}
+    workbook = client.get("/api/v1/inventory/surveys/survey.xlsx", headers=operator)
+    assert workbook.status_code == 200
+    assert workbook.content[:2] == b"PK"  # a zip container, as every XLSX
+    csv_rooms = client.get("/api/v1/inventory/surveys/rooms.csv", headers=operator)
+    assert csv_rooms.text.splitlines()[1:] == SURVEY["rooms.csv"].splitlines()[1:]
     refused = client.post("/api/v1/inventory/surveys", files=good, headers=department_user)
     assert refused.status_code == 403
 
@@ -368,6 +373,10 @@ def test_export_reads_back_unchanged_and_follows_scope(session: Session, departm
     again = run(session, exported)
     assert sum(c["unchanged"] for c in again.values()) == 12
     assert all(c["created"] == c["updated"] == 0 for c in again.values())
+    workbook = export_xlsx(session, scope=Scope.everything())
+    from_xlsx = run(session, [("survey.xlsx", workbook)])
+    assert sum(c["unchanged"] for c in from_xlsx.values()) == 12
+    assert all(c["created"] == c["updated"] == 0 for c in from_xlsx.values())
     health = session.scalars(select(Site.department_id).where(Site.code == "room-b")).one()
     assert health is not None
     mine = export_csv(session, kind="servers", scope=Scope(frozenset({health})))
