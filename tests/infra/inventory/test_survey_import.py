@@ -381,3 +381,26 @@ def test_export_reads_back_unchanged_and_follows_scope(session: Session, departm
     assert health is not None
     mine = export_csv(session, kind="servers", scope=Scope(frozenset({health})))
     assert [line.split(",")[0] for line in mine.splitlines()[1:]] == ["srv-2"]
+
+
+def test_csv_saved_by_a_chinese_excel_and_kinds_told_by_name_or_header(
+    session: Session, departments: None
+) -> None:
+    rooms = (
+        "机房编码,部门,机房名称,面积（m²）\nroom-a,police,指挥中心机房,18\nroom-b,health,机房,9.5\n"
+    ).encode("gb18030")
+    apps = SURVEY["applications.csv"].encode()
+    servers = SURVEY["servers.csv"].encode()
+    report = run(session, [("机房.csv", rooms), ("应用.csv", apps), ("upload-7.csv", servers)])
+    assert (report["rooms"]["created"], report["applications"]["created"]) == (2, 3)
+    assert report["servers"]["created"] == 3  # told from its header
+    name = session.scalars(select(Site.name).where(Site.code == "room-a")).one()
+    assert name == "指挥中心机房"
+
+
+def test_an_unrecognisable_csv_is_refused_as_a_whole(session: Session, departments: None) -> None:
+    with pytest.raises(SurveyRejected) as refused:
+        run(session, [("notes.csv", b"colour,shape\nred,round\n")])
+    [problem] = refused.value.rows
+    assert (problem.file, problem.line) == ("notes.csv", 0)
+    assert "cannot tell the survey kind" in problem.reason
