@@ -11,6 +11,7 @@ created or updated.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -290,9 +291,10 @@ def _write_kind(
 
 
 def import_survey(
-    session: Session, *, batch: SurveyBatch, actor: Actor, source: str
+    session: Session, *, batch: SurveyBatch, actor: Actor, source: str, digest: str | None = None
 ) -> ImportReport:
-    """Write the whole survey or, if any row breaks a rule, nothing (SurveyRejected)."""
+    """Write the whole survey or, if any row breaks a rule, nothing (SurveyRejected).
+    The audit entry is keyed by ``digest`` (the files' SHA-256) or else by ``source``."""
     serialize_on(session, "inventory:survey")
     errors = _check(session, batch)
     if errors:
@@ -329,7 +331,7 @@ def import_survey(
             actor=actor,
             action="import",
             entity="inventory_survey",
-            entity_id=source,
+            entity_id=digest or source[:100],
             after={"source": source, "changes": changed, "counts": report.counts()},
         )
     session.expire_all()
@@ -346,14 +348,17 @@ def import_files(
 ) -> ImportReport:
     """Read, check and import survey files together; ``dry_run`` reports and writes nothing."""
     batch = SurveyBatch()
+    digest = hashlib.sha256()
     for name, data in files:
         batch.extend(read_file(name, data, kind=kind))
-    source = ", ".join(name for name, _ in files)[:200] or "survey"
+        digest.update(hashlib.sha256(data).digest())
+    source = ", ".join(name for name, _ in files)[:500] or "survey"
+    key = digest.hexdigest()
     if not dry_run:
-        return import_survey(session, batch=batch, actor=actor, source=source)
+        return import_survey(session, batch=batch, actor=actor, source=source, digest=key)
     savepoint = session.begin_nested()
     try:
-        report = import_survey(session, batch=batch, actor=actor, source=source)
+        report = import_survey(session, batch=batch, actor=actor, source=source, digest=key)
     finally:
         savepoint.rollback()
     report.dry_run = True

@@ -105,6 +105,8 @@ def test_a_good_survey_imports_every_kind(session: Session, departments: None) -
     assert len(entries) == 1
     assert entries[0].after is not None
     assert entries[0].after["changes"]["servers"]["created"] == ["srv-1", "srv-2", "srv-3"]
+    assert entries[0].after["source"].startswith("rooms.csv, applications.csv")
+    assert len(entries[0].entity_id) == 64  # the files' SHA-256
     assert verify_chain(session).ok
 
 
