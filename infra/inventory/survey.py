@@ -15,8 +15,9 @@ from pydantic import Field, StringConstraints
 from infra.inventory.enums import Carrier, DeviceKind, NetworkZone
 from infra.schemas import InputModel
 
-Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length=64)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Model = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class SurveyRow(InputModel):
@@ -62,7 +63,7 @@ class ServerRow(SurveyRow):
     name: Key
     room: Key
     application: Key | None = None
-    model: Label
+    model: Model
     vcpu: int = Field(ge=1, le=4096)
     cores: int = Field(ge=1, le=2048)
     memory_gib: int = Field(ge=1, le=65_536)
@@ -81,7 +82,7 @@ class DeviceRow(SurveyRow):
     name: Key
     room: Key
     device_type: DeviceKind
-    model: Label
+    model: Model
     power_draw_w: int = Field(default=0, ge=0, le=50_000)
     purchase_year: int = Field(ge=1980, le=2100)
 
