@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,18 +18,22 @@ from infra.inventory.queries import capacity_overview, rack_usages
 from portal_api import demo
 
 
-@pytest.fixture
-def loaded(session_factory: sessionmaker[Session], session: Session) -> Session:
+def test_the_demo_city_loads_exactly_and_idempotently(
+    session_factory: sessionmaker[Session], session: Session
+) -> None:
+    """One load per backend (it is the expensive part), then every check over it."""
     with session_scope(session_factory) as writer:
         demo.load(writer)
-    return session
+    every_published_figure_is_reproduced(session)
+    the_shared_cloud_absorbs_the_unclassified_estate(session)
+    loading_again_changes_nothing(session, session_factory)
 
 
 def percent(part: int, whole: int) -> Decimal:
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def test_every_published_figure_is_reproduced(loaded: Session) -> None:
+def every_published_figure_is_reproduced(loaded: Session) -> None:
     s = loaded
     rooms = s.execute(
         select(func.count(), func.sum(Site.floor_area_m2)).where(Site.kind == SiteKind.LEGACY_ROOM)
@@ -70,7 +73,7 @@ def test_every_published_figure_is_reproduced(loaded: Session) -> None:
     assert s.scalar(select(func.sum(CarrierLink.bandwidth_mbps))) == 8_800  # 8.8 Gbit/s
 
 
-def test_the_shared_cloud_absorbs_the_unclassified_estate(loaded: Session) -> None:
+def the_shared_cloud_absorbs_the_unclassified_estate(loaded: Session) -> None:
     s = loaded
     cloud_sites = s.scalars(select(Site).where(Site.kind == SiteKind.CLOUD)).all()
     assert len(cloud_sites) == 2
@@ -103,9 +106,7 @@ def test_the_shared_cloud_absorbs_the_unclassified_estate(loaded: Session) -> No
     assert classified == 0
 
 
-def test_loading_again_changes_nothing(
-    loaded: Session, session_factory: sessionmaker[Session]
-) -> None:
+def loading_again_changes_nothing(loaded: Session, session_factory: sessionmaker[Session]) -> None:
     def snapshot() -> tuple[int, ...]:
         loaded.expire_all()
         return tuple(
