@@ -18,6 +18,8 @@ from infra.schemas import InputModel
 Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length=64)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Model = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# A department by its code (police) or, as the city's forms write it, its full name (市公安局).
+DepartmentRef = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class SurveyRow(InputModel):
@@ -36,7 +38,7 @@ class RoomRow(SurveyRow):
     key_field: ClassVar[str] = "code"
 
     code: Key
-    department: Key
+    department: DepartmentRef
     name: Label
     floor_area_m2: Decimal = Field(ge=0, le=100_000, max_digits=10, decimal_places=2)
     address: Annotated[str, StringConstraints(max_length=300)] | None = None
@@ -49,7 +51,7 @@ class ApplicationRow(SurveyRow):
     key_field: ClassVar[str] = "code"
 
     code: Key
-    department: Key
+    department: DepartmentRef
     name: Label
     zone: NetworkZone
     mlps_level: int = Field(default=2, ge=1, le=4)

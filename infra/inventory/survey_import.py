@@ -12,6 +12,7 @@ created or updated.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,6 +126,14 @@ def bulk_insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
         session.execute(insert(model).returning(model.id), rows).all()
 
 
+def department_ids(session: Session) -> dict[str, int]:
+    """Departments by code, and by full name where no other department shares it."""
+    rows = session.execute(select(Department.code, Department.name, Department.id)).all()
+    names = Counter(name for _, name, _ in rows)
+    by_name = {name: dept_id for _, name, dept_id in rows if names[name] == 1}
+    return {**by_name, **{code: dept_id for code, _, dept_id in rows}}
+
+
 def _check(session: Session, batch: SurveyBatch) -> list[RowError]:
     """Every rule a row can break against the rest of the survey and the inventory."""
     errors: list[RowError] = list(batch.errors)
@@ -137,7 +146,7 @@ def _check(session: Session, batch: SurveyBatch) -> list[RowError]:
                 reason = f"duplicate key {item.row.key!r}: also on {seen.file} line {seen.line}"
                 errors.append(RowError(item.file, item.line, item.row.key_field, reason))
     known = _Known(
-        departments=dict(session.execute(select(Department.code, Department.id)).all()),
+        departments=department_ids(session),
         rooms=dict(session.execute(select(Site.code, Site.kind)).all()),
         applications=dict(session.execute(select(Application.code, Application.zone)).all()),
         cloud_hosts=set(session.scalars(select(Host.name).where(Host.provider_id.is_not(None)))),
@@ -161,7 +170,7 @@ def _check(session: Session, batch: SurveyBatch) -> list[RowError]:
             errors.append(RowError(item.file, item.line, column, reason))
 
     for item in rows["rooms"] + rows["applications"]:
-        refer(item, "department", known.departments, "department with code")
+        refer(item, "department", known.departments, "department with code or name")
     for kind in ("applications", "servers", "devices", "lines"):
         for item in rows[kind]:
             refer(item, "room", known.rooms, "machine room")
@@ -300,9 +309,7 @@ def import_survey(
     if errors:
         raise SurveyRejected(errors)
     report = ImportReport(source)
-    ids: dict[str, dict[str, int]] = {
-        "departments": dict(session.execute(select(Department.code, Department.id)).all())
-    }
+    ids: dict[str, dict[str, int]] = {"departments": department_ids(session)}
     for kind in ("rooms", "applications", "servers", "devices", "lines"):
         _write_kind(session, kind, batch.rows[kind], ids, report.kinds[kind])
         session.flush()

@@ -42,7 +42,7 @@ def test_import_refuses_bad_rows_then_imports_and_exports(
     refused = runner.invoke(app, ["inventory", "import", str(rooms)])
     assert refused.exit_code == 1
     assert "rooms.csv" in refused.output
-    assert "no department with code 'nobody'" in refused.output
+    assert "no department with code or name 'nobody'" in refused.output
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Site)) == 0
     session.rollback()

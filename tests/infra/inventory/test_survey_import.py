@@ -19,6 +19,7 @@ from infra.inventory.models import Application, CarrierLink, Device, Host, Site
 from infra.inventory.survey_export import export_csv, export_xlsx
 from infra.inventory.survey_import import SurveyRejected, import_files
 from infra.tenancy.enums import Role
+from infra.tenancy.models import Department
 from infra.tenancy.scope import Scope
 from tests import factories
 
@@ -56,8 +57,8 @@ MODELS = (Site, Application, Host, Device, CarrierLink)
 
 @pytest.fixture
 def departments(session: Session) -> None:
-    for code in ("police", "health"):
-        factories.department(session, code=code)
+    for code, name in (("police", "市公安局"), ("health", "市卫生健康委员会")):
+        factories.department(session, code=code, name=name)
 
 
 def files(**changes: str) -> list[tuple[str, bytes]]:
@@ -149,7 +150,7 @@ BAD_ROWS = [
         "rooms.csv",
         3,
         "department",
-        "no department with code 'nobody'",
+        "no department with code or name 'nobody'",
     ),
     (
         "year not a number",
@@ -389,15 +390,19 @@ def test_csv_saved_by_a_chinese_excel_and_kinds_told_by_name_or_header(
     session: Session, departments: None
 ) -> None:
     rooms = (
-        "机房编码,部门,机房名称,面积（m²）\nroom-a,police,指挥中心机房,18\nroom-b,health,机房,9.5\n"
+        "机房编码,部门,机房名称,面积（m²）\nroom-a,市公安局,指挥中心机房,18\nroom-b,health,机房,9.5\n"
     ).encode("gb18030")
     apps = SURVEY["applications.csv"].encode()
     servers = SURVEY["servers.csv"].encode()
     report = run(session, [("机房.csv", rooms), ("应用.csv", apps), ("upload-7.csv", servers)])
     assert (report["rooms"]["created"], report["applications"]["created"]) == (2, 3)
     assert report["servers"]["created"] == 3  # told from its header
-    name = session.scalars(select(Site.name).where(Site.code == "room-a")).one()
-    assert name == "指挥中心机房"
+    name, department = session.execute(
+        select(Site.name, Department.code)
+        .join(Department, Site.department_id == Department.id)
+        .where(Site.code == "room-a")
+    ).one()
+    assert (name, department) == ("指挥中心机房", "police")  # named by its full name
 
 
 def test_an_unrecognisable_csv_is_refused_as_a_whole(session: Session, departments: None) -> None:
