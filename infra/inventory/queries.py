@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,7 +23,18 @@ from infra.inventory.capacity import (
     rack_usage,
 )
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
-from infra.inventory.models import Application, CarrierLink, Device, Host, Provider, Rack, Site
+from infra.inventory.models import (
+    Application,
+    CarrierLink,
+    Device,
+    Host,
+    IpAddress,
+    Provider,
+    Rack,
+    Site,
+    Subnet,
+)
+from infra.inventory.network import usable_addresses
 from infra.schemas import Page, PageParams
 from infra.tenancy.scope import Scope
 
@@ -205,3 +217,21 @@ def estate_summary(session: Session, *, scope: Scope) -> EstateSummary:
         lines={carrier: int(count) for carrier, count, _ in lines},
         line_bandwidth_mbps=sum(int(mbps or 0) for _, _, mbps in lines),
     )
+
+
+def subnet_usage(session: Session, subnet_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per subnet: addresses assigned, and assignable addresses in all."""
+    used = dict(
+        session.execute(
+            select(IpAddress.subnet_id, func.count())
+            .where(IpAddress.subnet_id.in_(subnet_ids))
+            .group_by(IpAddress.subnet_id)
+        ).all()
+    )
+    found = {}
+    for subnet_id, cidr in session.execute(
+        select(Subnet.id, Subnet.cidr).where(Subnet.id.in_(subnet_ids))
+    ):
+        first, last = usable_addresses(ipaddress.ip_network(cidr))
+        found[subnet_id] = (int(used.get(subnet_id, 0)), max(0, last - first + 1))
+    return found

@@ -209,6 +209,7 @@ TABLES = {
         [
             Column(N_("Network"), "cidr"),
             ZONE,
+            Column(N_("Addresses assigned"), "id", "ref", ref="subnet_usage"),
             Column(N_("VLAN"), "vlan"),
             SITE,
             Column(N_("Description"), "description"),
@@ -319,11 +320,15 @@ def list_page(
         filters=chosen,
     )
     params = {name: "" if value is None else str(value) for name, value in chosen.items()}
+    refs = _lookups(session, viewer.scope)
+    if table.model is Subnet:
+        usage = queries.subnet_usage(session, [row.id for row in found.items])
+        refs["subnet_usage"] = {key: f"{used} / {size:,}" for key, (used, size) in usage.items()}
     context = {
         "table": table,
         "tables": TABLES,
         "rows": found.items,
-        "refs": _lookups(session, viewer.scope),
+        "refs": refs,
         "chosen": params,
         "pager": Pager(found.total, found.offset, found.limit, f"/inventory/{table.path}", params),
     }

@@ -8,13 +8,14 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from infra.inventory import service
-from infra.inventory.addressing import create_subnet
+from infra.inventory.addressing import allocate_address, create_subnet
 from infra.inventory.enums import Carrier, DeviceKind, NetworkZone, SiteKind
 from infra.inventory.models import Rack, Site
 from infra.inventory.schemas import (
     CarrierLinkCreate,
     DeviceCreate,
     HostCreate,
+    IpAllocate,
     ProviderCreate,
     RackCreate,
     SiteCreate,
@@ -112,10 +113,11 @@ def small_cloud(session: Session, *, department: Department, hosts: int = 3) -> 
         ),
         actor=SYSTEM,
     )
-    create_subnet(
+    subnet = create_subnet(
         session,
         data=SubnetCreate(cidr="10.16.0.0/22", zone=NetworkZone.EXTRANET, site_id=site.id),
         actor=SYSTEM,
     )
+    allocate_address(session, subnet_id=subnet.id, data=IpAllocate(), actor=SYSTEM)
     session.commit()
     return SmallCloud(site, rack, room, hosts)

@@ -31,7 +31,9 @@ def test_lists_filter_and_link_to_the_rack(
     assert f'href="/inventory/racks/{cloud.rack.id}"' in hosts
     assert len(rows(client.get("/inventory/hosts?zone=intranet").text, "hosts")) == 1
     assert len(rows(client.get("/inventory/hosts?zone=nonsense").text, "hosts")) == 4
-    assert "10.16.0.0/22" in client.get("/inventory/subnets?zone=extranet").text
+    subnets = client.get("/inventory/subnets?zone=extranet").text
+    assert "10.16.0.0/22" in subnets
+    assert "<td>1 / 1,021</td>" in subnets  # /22 less network, gateway and broadcast
     assert "10.16.0.0/22" not in client.get("/inventory/subnets?zone=internet").text
     links = client.get("/inventory/links?carrier=china_unicom").text
     assert "ckt-1" in links
