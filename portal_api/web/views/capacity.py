@@ -14,7 +14,7 @@ from starlette.responses import Response
 from infra.inventory import queries
 from infra.inventory.capacity import RESOURCES
 from infra.inventory.enums import NetworkZone, SiteKind
-from infra.inventory.models import Rack, Site
+from infra.inventory.models import Provider, Rack, Site
 from portal_api.deps import SessionDep
 from portal_api.web.labels import N_
 from portal_api.web.render import render
@@ -114,7 +114,8 @@ def capacity_page(request: Request, session: SessionDep, viewer: InventoryReader
         "pools": pools,
         "resources": [(r, RESOURCE_LABELS[r]) for r in RESOURCES],
         "totals": totals,
-        "reserve_percent": (reserve * 100).normalize(),
+        "reserve_percent": format((reserve * 100).normalize(), "f"),
+        "provider_names": dict(session.execute(select(Provider.code, Provider.name)).all()),
         "racks": racks,
         "sites": sites,
         "usages": queries.rack_usages(session, racks),

@@ -67,6 +67,8 @@ def test_capacity_overview_shows_pools_racks_and_the_estate(
     # 3 hosts × 64 vCPU = 192 total, 10 % reserve → 171 allocatable (57 each)
     pool = page.split('id="pool-tianyi-extranet"')[1].split("</tr>")[0]
     assert re.findall(r'<td class="num">([\d,]+)</td>', pool)[:5] == ["3", "192", "171", "0", "171"]
+    assert '<th scope="row">天翼云</th>' in pool
+    assert "扣除 10 % 主机预留" in page
     assert "超出功率预算" in page
     assert "42.5" in page  # the legacy room's floor area
 
