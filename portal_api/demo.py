@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
 from infra.inventory.enums import SHARED_ZONES, NetworkZone
+from infra.inventory.flows import load_demo_city
+from infra.settings import get_settings
 from infra.tenancy import accounts, service
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
 from infra.tenancy.models import Department, Quota, User
@@ -45,6 +47,21 @@ DEPARTMENTS: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
     ("hrss", "市人力资源和社会保障局", "Human Resources and Social Security Bureau", []),
     ("transport", "市交通运输局", "Transport Bureau", []),
     ("market", "市市场监督管理局", "Market Regulation Administration", []),
+    # Owners of the legacy estate in the inventory survey (infra/inventory/demo_city.py).
+    ("gov-office", "市人民政府办公室", "General Office of the City Government", []),
+    ("development-reform", "市发展和改革委员会", "Development and Reform Commission", []),
+    ("finance", "市财政局", "Finance Bureau", []),
+    ("justice", "市司法局", "Justice Bureau", []),
+    ("natural-resources", "市自然资源和规划局", "Natural Resources and Planning Bureau", []),
+    ("ecology", "市生态环境局", "Ecology and Environment Bureau", []),
+    ("housing", "市住房和城乡建设局", "Housing and Urban-Rural Development Bureau", []),
+    ("agriculture", "市农业农村局", "Agriculture and Rural Affairs Bureau", []),
+    ("civil-affairs", "市民政局", "Civil Affairs Bureau", []),
+    ("emergency", "市应急管理局", "Emergency Management Bureau", []),
+    ("water", "市水务局", "Water Authority", []),
+    ("culture-tourism", "市文化广电旅游局", "Culture, Radio, TV and Tourism Bureau", []),
+    ("statistics", "市统计局", "Statistics Bureau", []),
+    ("audit-office", "市审计局", "Audit Office", []),
 ]
 
 # Per department and shared zone: vCPU, memory GiB, storage GiB, public IPs, bandwidth Mbps.
@@ -128,4 +145,10 @@ def load(session: Session) -> list[DemoLogin]:
         )
         accounts.create_user(session, scope=Scope.everything(), data=data, actor=ACTOR)
     session.flush()
+    load_demo_city(
+        session,
+        departments=[code for code, *_ in DEPARTMENTS],
+        reserve=get_settings().inventory.host_reserve,
+        actor=ACTOR,
+    )
     return LOGINS

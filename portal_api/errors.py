@@ -91,7 +91,11 @@ async def _govcloud_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GovcloudError)
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return _respond(request, error_body(exc.code, exc.message, _fields_of(exc)), status, headers)
+    body = error_body(exc.code, exc.message, _fields_of(exc))
+    rows = getattr(exc, "rows", None)  # row-level problems of an uploaded file
+    if rows:
+        body["rows"] = [row.as_dict() for row in rows]
+    return _respond(request, body, status, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

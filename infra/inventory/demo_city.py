@@ -2,7 +2,8 @@
 
 The figures in :data:`FIGURES` are reproduced exactly (a test checks each one): 92 machine
 rooms totalling 4,358.75 m²; 994 devices (454 servers, 64 storage, 476 network/security),
-54.9 % bought before 2013 and 70.7 % before 2015; 206 applications (80 on the internet, 8 on
+54.9 % bought before 2013 and 70.7 % before 2015 — both shares of all 994 devices, servers
+included, rounded to one decimal: 546 and 703 devices; 206 applications (80 on the internet, 8 on
 the extranet, 29 on the classified intranet, 89 on business private networks); 333 carrier
 lines totalling 8.8 Gbit/s (258 China Unicom, 45 China Mobile, 28 China Telecom,
 1 broadcasting — the published breakdown sums to 332, so the 333rd line is "other").
@@ -13,6 +14,7 @@ The generator only emits survey rows (see survey.py); loading goes through the i
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -105,7 +107,19 @@ def _split_exact(rng: random.Random, total: int, parts: int, low: int) -> list[i
     return [low + share for share in shares]
 
 
-def _rooms(rng: random.Random, departments: list[str]) -> list[RoomRow]:
+APP_KINDS = (
+    "政务服务系统",
+    "办公自动化系统",
+    "数据共享平台",
+    "业务审批系统",
+    "信息发布网站",
+    "档案管理系统",
+    "视频会商系统",
+    "监管执法平台",
+)
+
+
+def _rooms(rng: random.Random, departments: list[str], names: Mapping[str, str]) -> list[RoomRow]:
     owners = list(departments) + [
         rng.choice(departments) for _ in range(FIGURES.rooms - len(departments))
     ]
@@ -115,14 +129,16 @@ def _rooms(rng: random.Random, departments: list[str]) -> list[RoomRow]:
         RoomRow(
             code=f"room-{n:03d}",
             department=owner,
-            name=f"{owner} 机房 {n}",
+            name=f"{names.get(owner, owner)}机房 {n}",
             floor_area_m2=Decimal(area) / 100,
         )
         for n, (owner, area) in enumerate(zip(owners, hundredths, strict=True), start=1)
     ]
 
 
-def _applications(rng: random.Random, rooms: list[RoomRow]) -> list[ApplicationRow]:
+def _applications(
+    rng: random.Random, rooms: list[RoomRow], names: Mapping[str, str]
+) -> list[ApplicationRow]:
     by_department: dict[str, list[RoomRow]] = {}
     for room in rooms:
         by_department.setdefault(room.department, []).append(room)
@@ -140,7 +156,7 @@ def _applications(rng: random.Random, rooms: list[RoomRow]) -> list[ApplicationR
                 ApplicationRow(
                     code=f"app-{n:03d}",
                     department=department,
-                    name=f"{department} 业务系统 {n}",
+                    name=f"{names.get(department, department)}{APP_KINDS[n % len(APP_KINDS)]} {n}",
                     zone=zone,
                     mlps_level=level,
                     room=room.code,
@@ -260,13 +276,16 @@ class CitySurvey:
         }
 
 
-def generate_survey(departments: list[str], *, seed: int = SEED) -> CitySurvey:
-    """The demo city's legacy estate as survey rows, the same for the same inputs."""
+def generate_survey(
+    departments: list[str], *, names: Mapping[str, str] | None = None, seed: int = SEED
+) -> CitySurvey:
+    """The demo city's legacy estate as survey rows, the same for the same inputs
+    (``departments`` are codes; ``names`` the departments' names for the rows' labels)."""
     if not departments:
         raise ValueError("the demo city needs at least one department")
     rng = random.Random(seed)
-    rooms = _rooms(rng, sorted(departments))
-    apps = _applications(rng, rooms)
+    rooms = _rooms(rng, sorted(departments), names or {})
+    apps = _applications(rng, rooms, names or {})
     years = _purchase_years(rng)
     servers = _servers(rng, apps, years[: FIGURES.servers])
     devices = _devices(rng, rooms, years[FIGURES.servers :])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from infra.crud import paginate
@@ -20,8 +22,19 @@ from infra.inventory.capacity import (
     pool_capacity,
     rack_usage,
 )
-from infra.inventory.enums import HostStatus, NetworkZone, SiteKind
-from infra.inventory.models import Device, Host, Provider, Rack, Site
+from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
+from infra.inventory.models import (
+    Application,
+    CarrierLink,
+    Device,
+    Host,
+    IpAddress,
+    Provider,
+    Rack,
+    Site,
+    Subnet,
+)
+from infra.inventory.network import usable_addresses
 from infra.schemas import Page, PageParams
 from infra.tenancy.scope import Scope
 
@@ -135,3 +148,90 @@ def capacity_overview(
         PoolRow(provider, zone, pools[(provider, zone)])
         for provider, zone in sorted(pools, key=lambda key: (key[0], key[1].value))
     ]
+
+
+def rack_usages(session: Session, racks: list[Rack]) -> dict[int, RackUsage]:
+    """Space and power use of many racks in two grouped queries (for lists and overviews)."""
+    ids = [rack.id for rack in racks]
+    used: dict[int, list[int]] = {rack_id: [0, 0] for rack_id in ids}
+    for model in (Host, Device):
+        rows = session.execute(
+            select(model.rack_id, func.sum(model.u_height), func.sum(model.power_draw_w))
+            .where(model.rack_id.in_(ids), model.u_position.is_not(None))
+            .group_by(model.rack_id)
+        ).all()
+        for rack_id, units, watts in rows:
+            if rack_id is not None:
+                used[rack_id][0] += int(units or 0)
+                used[rack_id][1] += int(watts or 0)
+    return {
+        rack.id: RackUsage(
+            rack.height_u,
+            used[rack.id][0],
+            rack.power_budget_kw,
+            (Decimal(used[rack.id][1]) / 1000).quantize(Decimal("0.001")),
+        )
+        for rack in racks
+    }
+
+
+@dataclass(frozen=True)
+class EstateSummary:
+    """The legacy estate the cloud must absorb, as the survey counts it."""
+
+    rooms: int
+    floor_area_m2: Decimal
+    servers: int
+    devices: dict[DeviceKind, int]
+    applications: dict[NetworkZone, int]
+    lines: dict[Carrier, int]
+    line_bandwidth_mbps: int
+
+
+def estate_summary(session: Session, *, scope: Scope) -> EstateSummary:
+    """Counts over the legacy rooms, servers, devices, applications and lines in scope."""
+    legacy = select(Site.id).where(
+        Site.kind == SiteKind.LEGACY_ROOM, scope.where(Site.department_id)
+    )
+    areas = session.scalars(select(Site.floor_area_m2).where(Site.id.in_(legacy))).all()
+    servers = session.scalar(select(func.count()).where(Host.site_id.in_(legacy))) or 0
+    devices = session.execute(
+        select(Device.kind, func.count()).where(Device.site_id.in_(legacy)).group_by(Device.kind)
+    ).all()
+    apps = session.execute(
+        select(Application.zone, func.count())
+        .where(scope.where(Application.department_id))
+        .group_by(Application.zone)
+    ).all()
+    lines = session.execute(
+        select(CarrierLink.carrier, func.count(), func.sum(CarrierLink.bandwidth_mbps))
+        .where(CarrierLink.a_site_id.in_(legacy))
+        .group_by(CarrierLink.carrier)
+    ).all()
+    return EstateSummary(
+        rooms=len(areas),
+        floor_area_m2=sum((a for a in areas if a is not None), Decimal(0)),
+        servers=servers,
+        devices={kind: int(count) for kind, count in devices},
+        applications={zone: int(count) for zone, count in apps},
+        lines={carrier: int(count) for carrier, count, _ in lines},
+        line_bandwidth_mbps=sum(int(mbps or 0) for _, _, mbps in lines),
+    )
+
+
+def subnet_usage(session: Session, subnet_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per subnet: addresses assigned, and assignable addresses in all."""
+    used = dict(
+        session.execute(
+            select(IpAddress.subnet_id, func.count())
+            .where(IpAddress.subnet_id.in_(subnet_ids))
+            .group_by(IpAddress.subnet_id)
+        ).all()
+    )
+    found = {}
+    for subnet_id, cidr in session.execute(
+        select(Subnet.id, Subnet.cidr).where(Subnet.id.in_(subnet_ids))
+    ):
+        first, last = usable_addresses(ipaddress.ip_network(cidr))
+        found[subnet_id] = (int(used.get(subnet_id, 0)), max(0, last - first + 1))
+    return found

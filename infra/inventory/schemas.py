@@ -11,9 +11,11 @@ from pydantic import Field, StringConstraints, model_validator
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
 from infra.schemas import InputModel, OutputModel
 
-Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", max_length=64)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=300)]
+Note = Annotated[str, StringConstraints(max_length=200)]
+Model = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Year = Annotated[int, Field(ge=1980, le=2100)]
 Mlps = Annotated[int, Field(ge=1, le=4, description="等级保护 level 1–4")]
 
@@ -22,13 +24,13 @@ class ProviderCreate(InputModel):
     code: Code
     name: Name
     name_en: Name | None = None
-    contact: Text | None = None
+    contact: Note | None = None
 
 
 class ProviderUpdate(InputModel):
     name: Name | None = None
     name_en: Name | None = None
-    contact: Text | None = None
+    contact: Note | None = None
 
 
 class ProviderRead(OutputModel):
@@ -115,7 +117,7 @@ class Mounting(InputModel):
 class HostCreate(Mounting):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     site_id: int
-    model: Name
+    model: Model
     vcpu: int = Field(ge=1, le=4096)
     cores: int = Field(ge=1, le=2048)
     memory_gib: int = Field(ge=1, le=65_536)
@@ -160,7 +162,7 @@ class DeviceCreate(Mounting):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     kind: DeviceKind
     site_id: int
-    model: Name
+    model: Model
     power_draw_w: int = Field(default=0, ge=0, le=50_000)
     purchase_year: Year
     department_id: int | None = None
@@ -204,7 +206,7 @@ class SubnetCreate(InputModel):
     zone: NetworkZone
     vlan: int | None = Field(default=None, ge=1, le=4094)
     site_id: int | None = None
-    description: Text | None = None
+    description: Note | None = None
 
 
 class SubnetCarve(InputModel):
@@ -215,7 +217,7 @@ class SubnetCarve(InputModel):
     zone: NetworkZone
     vlan: int | None = Field(default=None, ge=1, le=4094)
     site_id: int | None = None
-    description: Text | None = None
+    description: Note | None = None
 
 
 class SubnetRead(OutputModel):
@@ -230,7 +232,7 @@ class SubnetRead(OutputModel):
 class IpAllocate(InputModel):
     address: Annotated[str, StringConstraints(max_length=39)] | None = None
     host_id: int | None = None
-    description: Text | None = None
+    description: Note | None = None
 
 
 class IpRead(OutputModel):

@@ -147,8 +147,8 @@ def _check_mounting(session: Session, *, name: str, site_id: int, mount: Mountin
 
 
 def create_host(session: Session, *, data: HostCreate, actor: Actor) -> Host:
-    """Add a server. Shared-cloud hosts take their provider from the site and may never sit
-    in the classified intranet; legacy servers take their department from the room."""
+    """Add a server. Shared-cloud hosts belong to a provider (the site's unless named) and may
+    never sit in the classified intranet; legacy servers take their department from the room."""
     ensure_unique(session, Host, "name", data.name, what="host")
     site = get_site_for(session, data.site_id)
     values = data.model_dump()
@@ -157,9 +157,9 @@ def create_host(session: Session, *, data: HostCreate, actor: Actor) -> Host:
             raise InvalidInput.one(
                 "zone", "the classified e-government intranet may not host shared-cloud capacity"
             )
-        if data.provider_id not in (None, site.provider_id):
-            raise InvalidInput.one("provider_id", f"site {site.code} is run by another provider")
-        values.update(provider_id=site.provider_id, department_id=None)
+        # A site's provider runs the building; another provider may run a pool inside it.
+        _exists(session, Provider, data.provider_id, "provider_id", "provider")
+        values.update(provider_id=data.provider_id or site.provider_id, department_id=None)
     else:
         if data.department_id not in (None, site.department_id):
             raise InvalidInput.one(

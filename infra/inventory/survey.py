@@ -15,8 +15,11 @@ from pydantic import Field, StringConstraints
 from infra.inventory.enums import Carrier, DeviceKind, NetworkZone
 from infra.schemas import InputModel
 
-Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length=64)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Model = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# A department by its code (police) or, as the city's forms write it, its full name (市公安局).
+DepartmentRef = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class SurveyRow(InputModel):
@@ -35,7 +38,7 @@ class RoomRow(SurveyRow):
     key_field: ClassVar[str] = "code"
 
     code: Key
-    department: Key
+    department: DepartmentRef
     name: Label
     floor_area_m2: Decimal = Field(ge=0, le=100_000, max_digits=10, decimal_places=2)
     address: Annotated[str, StringConstraints(max_length=300)] | None = None
@@ -48,7 +51,7 @@ class ApplicationRow(SurveyRow):
     key_field: ClassVar[str] = "code"
 
     code: Key
-    department: Key
+    department: DepartmentRef
     name: Label
     zone: NetworkZone
     mlps_level: int = Field(default=2, ge=1, le=4)
@@ -62,7 +65,7 @@ class ServerRow(SurveyRow):
     name: Key
     room: Key
     application: Key | None = None
-    model: Label
+    model: Model
     vcpu: int = Field(ge=1, le=4096)
     cores: int = Field(ge=1, le=2048)
     memory_gib: int = Field(ge=1, le=65_536)
@@ -81,7 +84,7 @@ class DeviceRow(SurveyRow):
     name: Key
     room: Key
     device_type: DeviceKind
-    model: Label
+    model: Model
     power_draw_w: int = Field(default=0, ge=0, le=50_000)
     purchase_year: int = Field(ge=1980, le=2100)
 

@@ -7,6 +7,7 @@ which the error page turns into a redirect to ``/login?next=…``.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -116,8 +117,13 @@ class Need:
         return f"Need({self.permission.value})"
 
 
-async def posted_form(request: Request) -> FormData:
-    return await request.form()
+async def posted_form(request: Request) -> AsyncIterator[FormData]:
+    """The posted form; its uploaded files are closed after the request, even a refused one."""
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 PostedForm = Annotated[FormData, Depends(posted_form)]

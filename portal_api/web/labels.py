@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-from infra.inventory.enums import NetworkZone
+from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
 
 
@@ -45,7 +45,42 @@ KIND_LABELS: Final[dict[DepartmentKind, str]] = {
     DepartmentKind.SECTION: N_("Section"),
 }
 
-_ALL_LABELS: Final = (ROLE_LABELS, ZONE_LABELS, RESOURCE_LABELS, KIND_LABELS)
+SITE_KIND_LABELS: Final[dict[SiteKind, str]] = {
+    SiteKind.CLOUD: N_("Shared-cloud site"),
+    SiteKind.LEGACY_ROOM: N_("Legacy machine room"),
+}
+
+HOST_STATUS_LABELS: Final[dict[HostStatus, str]] = {
+    HostStatus.PLANNED: N_("Planned"),
+    HostStatus.ACTIVE: N_("Active"),
+    HostStatus.MAINTENANCE: N_("In maintenance"),
+    HostStatus.RETIRED: N_("Retired"),
+}
+
+DEVICE_KIND_LABELS: Final[dict[DeviceKind, str]] = {
+    DeviceKind.STORAGE: N_("Storage"),
+    DeviceKind.NETWORK: N_("Network equipment"),
+    DeviceKind.SECURITY: N_("Security equipment"),
+}
+
+CARRIER_LABELS: Final[dict[Carrier, str]] = {
+    Carrier.CHINA_UNICOM: N_("China Unicom"),
+    Carrier.CHINA_MOBILE: N_("China Mobile"),
+    Carrier.CHINA_TELECOM: N_("China Telecom"),
+    Carrier.CHINA_BROADNET: N_("China Broadnet"),
+    Carrier.OTHER: N_("Other carrier"),
+}
+
+_ALL_LABELS: Final = (
+    ROLE_LABELS,
+    ZONE_LABELS,
+    RESOURCE_LABELS,
+    KIND_LABELS,
+    SITE_KIND_LABELS,
+    HOST_STATUS_LABELS,
+    DEVICE_KIND_LABELS,
+    CARRIER_LABELS,
+)
 _BY_TYPE: Final[dict[type[StrEnum], dict[str, str]]] = {
     type(next(iter(labels))): {member.value: text for member, text in labels.items()}
     for labels in _ALL_LABELS

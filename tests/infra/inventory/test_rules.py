@@ -151,3 +151,52 @@ def test_legacy_room_needs_a_department_and_departments_see_only_theirs(
     seen = client.get("/api/v1/inventory/sites", headers=w.headers[Role.DEPARTMENT_USER]).json()
     assert [s["department_id"] for s in seen["items"]] == [w.own.id]
     assert seen["items"][0]["floor_area_m2"] == "35.50"
+
+
+def test_contracts_keep_term_fee_and_sla_terms_as_data(
+    client: TestClient, operator: dict[str, str]
+) -> None:
+    provider = post(client, "providers", {"code": "p9", "name": "P9"}, operator).json()
+    contract = {
+        "provider_id": provider["id"],
+        "reference": "gc-2026-p9",
+        "starts_on": "2026-01-01",
+        "ends_on": "2028-12-31",
+        "monthly_fee": "1850000.50",
+        "sla_terms": {"availability_pct": "99.95", "response_minutes": 15},
+    }
+    created = post(client, "contracts", contract, operator)
+    assert created.status_code == 201, created.text
+    assert created.json()["monthly_fee"] == "1850000.50"
+    assert created.json()["sla_terms"] == {"availability_pct": "99.95", "response_minutes": 15}
+    backwards = post(
+        client, "contracts", {**contract, "reference": "x", "ends_on": "2025-01-01"}, operator
+    )
+    assert backwards.status_code == 422
+    assert "ends_on must come after starts_on" in backwards.json()["message"]
+    float_fee = post(
+        client, "contracts", {**contract, "reference": "y", "monthly_fee": 1.005}, operator
+    )
+    assert float_fee.status_code == 422
+
+
+def test_capacity_api_rolls_up_active_cloud_hosts_by_provider_and_zone(
+    client: TestClient, session: Session, operator: dict[str, str]
+) -> None:
+    ids = cloud_rack(client, operator, budget="20.00")
+    for n in range(2):
+        assert post(client, "hosts", host_body(ids, f"h{n}", 1 + 2 * n), operator).is_success
+    retired = post(client, "hosts", host_body(ids, "h-old", 10, status="retired"), operator)
+    assert retired.status_code == 201
+    pools = client.get("/api/v1/inventory/capacity", headers=operator).json()
+    assert pools == [
+        {
+            "provider": "p1",
+            "zone": "extranet",
+            "hosts": 2,
+            "total": {"vcpu": 128, "memory_gib": 512, "storage_gib": 4096},
+            "allocatable": {"vcpu": 114, "memory_gib": 460, "storage_gib": 3686},
+            "allocated": {"vcpu": 0, "memory_gib": 0, "storage_gib": 0},
+            "free": {"vcpu": 114, "memory_gib": 460, "storage_gib": 3686},
+        }
+    ]

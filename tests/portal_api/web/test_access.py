@@ -18,6 +18,8 @@ PAGES = {
     "/departments": Permission.DEPARTMENT_READ,
     "/users": Permission.USER_READ,
     "/quotas": Permission.QUOTA_READ,
+    "/inventory": Permission.INVENTORY_READ,
+    "/capacity": Permission.INVENTORY_READ,
     "/departments/new": Permission.DEPARTMENT_WRITE,
     "/users/new": Permission.USER_WRITE,
     "/quotas/new": Permission.QUOTA_WRITE,
