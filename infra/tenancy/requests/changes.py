@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from infra.audit.actor import Actor
 from infra.errors import Conflict, InvalidInput
 from infra.tenancy.models import User
-from infra.tenancy.requests import rules
+from infra.tenancy.requests import quota, rules
 from infra.tenancy.requests.enums import RequestKind, RequestState
 from infra.tenancy.requests.models import QUANTITIES, RequestItem, ResourceRequest
 from infra.tenancy.requests.schemas import ChangeCreate
@@ -39,6 +39,8 @@ def create_change(
             f"request {target.id} is {target.state.value}: only placed or active "
             "capacity can be changed",
         )
+    if data.submit:
+        quota.lock_quotas(session, department_id=target.department_id)
     pending = session.scalar(
         select(ResourceRequest.id).where(
             ResourceRequest.target_request_id == target.id, ResourceRequest.state.in_(OPEN_STATES)

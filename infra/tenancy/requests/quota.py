@@ -71,15 +71,16 @@ def usage(
     return {key: (pair[0], pair[1]) for key, pair in totals.items()}
 
 
-def _locked_limits(session: Session, department_id: int, keys: Iterable[Key]) -> dict[Key, int]:
-    wanted = set(keys)
+def lock_quotas(session: Session, *, department_id: int) -> dict[Key, int]:
+    """Lock the department's quota rows (in id order, so lockers never deadlock) and return
+    their limits.  Take it before anything else a submission locks (the audit head)."""
     rows = session.scalars(
         select(Quota)
         .where(Quota.department_id == department_id)
         .order_by(Quota.id)
         .with_for_update()
     ).all()
-    return {(q.resource, q.zone): q.limit for q in rows if (q.resource, q.zone) in wanted}
+    return {(q.resource, q.zone): q.limit for q in rows}
 
 
 def admit(session: Session, *, department: Department, demand: Mapping[Key, int]) -> None:
@@ -87,7 +88,7 @@ def admit(session: Session, *, department: Department, demand: Mapping[Key, int]
     transaction that moves the request into a reserving state."""
     if not demand:
         return
-    limits = _locked_limits(session, department.id, demand)
+    limits = lock_quotas(session, department_id=department.id)
     held = usage(session, department_ids=[department.id])
     shortfalls = []
     for (resource, zone), requested in sorted(demand.items()):

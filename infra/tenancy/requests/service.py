@@ -188,6 +188,8 @@ def create_request(
     rules.check_term(wanted_by=data.wanted_by, ends_on=data.ends_on)
     items = [RequestItem(**item.model_dump()) for item in data.items]
     rules.check_items(session, items)
+    if data.submit:
+        quota.lock_quotas(session, department_id=department_id)
     request = ResourceRequest(
         department_id=department_id,
         kind=RequestKind.NEW,
