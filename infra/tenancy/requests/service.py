@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from infra.audit.actor import Actor
@@ -35,9 +35,13 @@ from infra.tenancy.requests.models import (
     ResourceRequest,
 )
 from infra.tenancy.requests.schemas import RequestCreate, RequestRead
-from infra.tenancy.scope import Scope
+from infra.tenancy.scope import Scope, scope_for
 
 ENTITY = "resource_request"
+
+
+def scope_of(session: Session, user: User) -> Scope:
+    return scope_for(session, user)
 
 
 def actor_of(user: User) -> Actor:
@@ -114,7 +118,7 @@ def list_requests(
     department_id: int | None = None,
 ) -> Page[RequestRead]:
     """Requests visible in ``scope``, newest first."""
-    query = (
+    query: Select[Any] = (
         select(ResourceRequest)
         .where(scope.where(ResourceRequest.department_id))
         .options(selectinload(ResourceRequest.items), selectinload(ResourceRequest.steps))

@@ -26,7 +26,8 @@ def test_draft_submit_sign_the_chain_and_see_it_approved(client: TestClient, sce
     created = client.post(API, json=rf.body(rf.item(vcpu=8)), headers=user)
     assert created.status_code == 201, created.text
     request = created.json()
-    assert request["state"] == "draft" and request["steps"] == []
+    assert request["state"] == "draft"
+    assert request["steps"] == []
     assert _usage(client, user, "vcpu")["reserved"] == 0
 
     submitted = client.post(f"{API}/{request['id']}/submit", headers=user)

@@ -61,13 +61,15 @@ def test_every_pair_is_allowed_or_refused_and_audited(session: Session) -> None:
             transition(session, request, action, actor=actor)
             assert request.state.value == expected
             entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
-            assert entry is not None and entry.seq == audited + 1
+            assert entry is not None
+            assert entry.seq == audited + 1
             assert (entry.entity, entry.entity_id, entry.action) == (
                 ENTITY,
                 str(request.id),
                 action.value,
             )
-            assert entry.before is not None and entry.after is not None
+            assert entry.before is not None
+            assert entry.after is not None
             assert (entry.before["state"], entry.after["state"]) == (state.value, expected)
             assert entry.department_id == request.department_id
             assert (request.closed_at is not None) == RequestState(expected).is_terminal
