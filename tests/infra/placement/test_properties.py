@@ -1,0 +1,140 @@
+"""Property tests on random instances: whatever the input, both packers obey every rule."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from infra.inventory.enums import NetworkZone
+from infra.placement import (
+    AntiAffinityScope,
+    HostBin,
+    Item,
+    Placement,
+    RackPower,
+    first_fit_decreasing,
+    lower_bound_hosts,
+    place,
+    verify,
+)
+
+ZONES = st.sampled_from([NetworkZone.EXTRANET, NetworkZone.INTERNET, NetworkZone.INTRANET])
+GROUPS = st.sampled_from([None, None, None, "web", "db"])
+
+
+@st.composite
+def instances(
+    draw: st.DrawFn,
+) -> tuple[list[Item], list[HostBin], list[RackPower], AntiAffinityScope]:
+    racks = [
+        RackPower(rack_id, draw(st.integers(0, 2000)))
+        for rack_id in range(1, draw(st.integers(1, 4)) + 1)
+    ]
+    hosts = [
+        HostBin(
+            host_id=host_id,
+            rack_id=draw(st.sampled_from([r.rack_id for r in racks])),
+            zone=draw(ZONES),
+            max_mlps_level=draw(st.integers(1, 4)),
+            vcpu=draw(st.integers(0, 32)),
+            memory_gib=draw(st.integers(0, 128)),
+            storage_gib=draw(st.integers(0, 500)),
+            power_draw_w=draw(st.integers(0, 800)),
+            powered_on=draw(st.booleans()),
+        )
+        for host_id in range(1, draw(st.integers(0, 10)) + 1)
+    ]
+    items = [
+        Item(
+            item_id=item_id,
+            vcpu=draw(st.integers(0, 16)),
+            memory_gib=draw(st.sampled_from([0, 1, 2, 4, 8, 16, 32, 64])),
+            storage_gib=draw(st.integers(0, 200)),
+            zone=draw(ZONES),
+            mlps_level=draw(st.integers(1, 4)),
+            anti_affinity_group=draw(GROUPS),
+        )
+        for item_id in range(1, draw(st.integers(0, 30)) + 1)
+    ]
+    scope: AntiAffinityScope = draw(st.sampled_from(["host", "rack"]))
+    return items, hosts, racks, scope
+
+
+PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _check(
+    packer_result: Placement,
+    items: list[Item],
+    hosts: list[HostBin],
+    racks: list[RackPower],
+    scope: AntiAffinityScope,
+) -> None:
+    assert verify(items, hosts, racks, packer_result, anti_affinity=scope) == []
+    ids = {i.item_id for i in items}
+    assert set(packer_result.assignments) | set(packer_result.unplaced) == ids
+    assert not set(packer_result.assignments) & set(packer_result.unplaced)
+    assert all(reason.strip() for reason in packer_result.unplaced.values())
+    if not packer_result.unplaced:
+        assert packer_result.hosts_used() >= lower_bound_hosts(items, hosts)
+    # Nothing left out could have gone anywhere: adding any unplaced item to any host breaks
+    # a rule the verifier names.
+    for item_id in packer_result.unplaced:
+        for host in hosts:
+            grown = Placement(
+                assignments={**packer_result.assignments, item_id: host.host_id},
+                unplaced={k: v for k, v in packer_result.unplaced.items() if k != item_id},
+            )
+            assert verify(items, hosts, racks, grown, anti_affinity=scope)
+
+
+@PROPERTY
+@given(instances())
+def test_place_obeys_every_rule(
+    instance: tuple[list[Item], list[HostBin], list[RackPower], AntiAffinityScope],
+) -> None:
+    items, hosts, racks, scope = instance
+    _check(place(items, hosts, racks, anti_affinity=scope), items, hosts, racks, scope)
+
+
+@PROPERTY
+@given(instances())
+def test_first_fit_decreasing_obeys_every_rule(
+    instance: tuple[list[Item], list[HostBin], list[RackPower], AntiAffinityScope],
+) -> None:
+    items, hosts, racks, scope = instance
+    result = first_fit_decreasing(items, hosts, racks, anti_affinity=scope)
+    _check(result, items, hosts, racks, scope)
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances())
+def test_place_is_deterministic_and_order_blind(
+    instance: tuple[list[Item], list[HostBin], list[RackPower], AntiAffinityScope],
+) -> None:
+    items, hosts, racks, scope = instance
+    first = place(items, hosts, racks, anti_affinity=scope)
+    shuffled = place(items[::-1], hosts[::-1], racks[::-1], anti_affinity=scope)
+    assert first == shuffled
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances(), st.data())
+def test_verify_catches_a_moved_item(
+    instance: tuple[list[Item], list[HostBin], list[RackPower], AntiAffinityScope],
+    data: st.DataObject,
+) -> None:
+    """Tampering with a sound placement so that one item is overbooked is always caught."""
+    items, hosts, racks, scope = instance
+    result = place(items, hosts, racks, anti_affinity=scope)
+    if not result.assignments:
+        return
+    item_id = data.draw(st.sampled_from(sorted(result.assignments)))
+    host = next(h for h in hosts if h.host_id == result.assignments[item_id])
+    bloated = [replace(i, vcpu=host.vcpu + 1) if i.item_id == item_id else i for i in items]
+    assert any(
+        "vCPU placed but only" in problem
+        for problem in verify(bloated, hosts, racks, result, anti_affinity=scope)
+    )
