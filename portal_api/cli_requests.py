@@ -13,12 +13,13 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infra.audit.actor import Actor
 from infra.database import session_scope
 from infra.errors import GovcloudError
 from infra.schemas import PageParams
 from infra.settings import get_settings
 from infra.tenancy.models import Department, User
-from infra.tenancy.requests import expiry, service
+from infra.tenancy.requests import expiry, flows, service
 from infra.tenancy.requests.enums import RequestState
 from infra.tenancy.requests.models import ResourceRequest
 from infra.tenancy.scope import Scope
@@ -34,6 +35,7 @@ EVERYTHING = Scope.everything()
 def register(app: typer.Typer) -> None:
     """Hang these commands on the main ``govcloud`` app."""
     app.add_typer(request_app, name="request")
+    app.command("place")(place)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -85,7 +87,7 @@ def request_list(
             state=state,
             department_id=department_id,
         )
-        codes = dict(session.execute(select(Department.id, Department.code)).tuples().all())
+        codes = dict(session.execute(select(Department.id, Department.code)).all())
     table = Table(title=f"requests ({page.total})")
     for column in ("id", "department", "kind", "state", "title", "items", "waiting for"):
         table.add_column(column)
@@ -217,3 +219,53 @@ def request_sweep(
     for request_id in report.expired:
         console.print(f"expired: request {request_id}, its capacity released")
     console.print(f"{len(report.reminded)} reminded, {len(report.expired)} expired")
+
+
+def place(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run/--commit", help="Print the plan only (default).")
+    ] = True,
+    rack_anti_affinity: Annotated[
+        bool, typer.Option("--rack-anti-affinity", help="Keep groups apart by rack, not host.")
+    ] = False,
+) -> None:
+    """Place approved requests on hosts: print the plan, or (--commit) persist it."""
+    _settings_or_exit()
+    settings = get_settings()
+    try:
+        with session_scope() as session:
+            plan = flows.run_placement(
+                session,
+                actor=Actor.system("cli"),
+                reserve=settings.inventory.host_reserve,
+                dry_run=dry_run,
+                anti_affinity="rack" if rack_anti_affinity else "host",
+            )
+            if dry_run:
+                session.rollback()
+    except GovcloudError as exc:
+        raise _fail(exc.message) from exc
+    table = Table(title="placement plan" + (" (dry run: nothing written)" if dry_run else ""))
+    for column in ("request", "item", "host", "vCPU", "GiB", "disk GiB"):
+        table.add_column(column)
+    for line in plan.placed:
+        table.add_row(
+            str(line.request_id),
+            f"{line.item_name} #{line.item_id}",
+            line.host_name,
+            str(line.vcpu),
+            str(line.memory_gib),
+            str(line.storage_gib),
+        )
+    console.print(table)
+    for request_id, reasons in plan.unplaced.items():
+        for item_id, reason in reasons:
+            console.print(f"[yellow]request {request_id} item {item_id} not placed:[/] {reason}")
+    for change_id in plan.changes_applied:
+        console.print(f"change request {change_id}: applied in place")
+    for change_id, reason in plan.changes_blocked.items():
+        console.print(f"[yellow]change request {change_id} not applied:[/] {reason}")
+    placed_requests = len({line.request_id for line in plan.placed})
+    console.print(
+        f"{placed_requests} requests on {plan.hosts_used} hosts, {len(plan.unplaced)} left approved"
+    )

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Literal
 
-from infra.tenancy.requests import approvals, quota
-from infra.tenancy.requests.schemas import ApprovalRuleCreate, ApprovalRuleRead, UsageRow
+from fastapi import APIRouter, Request, Response, status
+
+from infra.tenancy.requests import approvals, flows, quota
+from infra.tenancy.requests.schemas import (
+    ApprovalRuleCreate,
+    ApprovalRuleRead,
+    PlacementPlanRead,
+    UsageRow,
+)
 from portal_api.deps import QuotaReader, RequestOperator, RequestReader, SessionDep
 
 router = APIRouter(tags=["usage"])
@@ -46,3 +53,23 @@ def create_rule(
 def delete_rule(session: SessionDep, principal: RequestOperator, rule_id: int) -> Response:
     approvals.delete_rule(session, rule_id=rule_id, actor=principal.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/placement", response_model=PlacementPlanRead)
+def placement(
+    request: Request,
+    session: SessionDep,
+    principal: RequestOperator,
+    dry_run: bool = True,
+    anti_affinity: Literal["host", "rack"] = "host",
+) -> PlacementPlanRead:
+    """Place every approved request that fits (``dry_run=false``), or show the plan; requests
+    that do not fit stay approved, each item with the constraint that binds."""
+    plan = flows.run_placement(
+        session,
+        actor=principal.actor,
+        reserve=request.app.state.settings.inventory.host_reserve,
+        dry_run=dry_run,
+        anti_affinity=anti_affinity,
+    )
+    return flows.plan_read(plan)

@@ -201,3 +201,28 @@ class UsageRow(OutputModel):
     free: int
     percent: decimal.Decimal
     level: UsageLevel
+
+
+class PlanLineRead(OutputModel):
+    request_id: int
+    item_id: int
+    item_name: str
+    host_id: int
+    host_name: str
+    vcpu: int
+    memory_gib: int
+    storage_gib: int
+
+
+class UnplacedItem(OutputModel):
+    item_id: int
+    reason: str
+
+
+class PlacementPlanRead(OutputModel):
+    dry_run: bool
+    placed: list[PlanLineRead]
+    unplaced: dict[int, list[UnplacedItem]]
+    changes_applied: list[int]
+    changes_blocked: dict[int, str]
+    hosts_used: int
