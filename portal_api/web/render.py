@@ -54,6 +54,9 @@ NAVIGATION: Final = (
     NavItem("/departments", N_("Departments"), Permission.DEPARTMENT_READ),
     NavItem("/users", N_("Users"), Permission.USER_READ),
     NavItem("/quotas", N_("Quotas"), Permission.QUOTA_READ),
+    NavItem("/usage", N_("Usage"), Permission.QUOTA_READ),
+    NavItem("/requests", N_("Requests"), Permission.REQUEST_READ),
+    NavItem("/approvals", N_("Approvals"), Permission.REQUEST_APPROVE),
 )
 
 ERROR_TITLES: Final = {
