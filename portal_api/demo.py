@@ -128,4 +128,12 @@ def load(session: Session) -> list[DemoLogin]:
         )
         accounts.create_user(session, scope=Scope.everything(), data=data, actor=ACTOR)
     session.flush()
+    _requests(session)
     return LOGINS
+
+
+def _requests(session: Session) -> None:
+    """A few resource requests in different states (once the demo cloud has hosts)."""
+    from portal_api import demo_requests
+
+    demo_requests.load(session)
