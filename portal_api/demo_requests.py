@@ -14,7 +14,7 @@ from infra.settings import get_settings
 from infra.tenancy import service as quotas
 from infra.tenancy.enums import ResourceClass
 from infra.tenancy.models import Department, Quota, User
-from infra.tenancy.requests import flows, rules, service
+from infra.tenancy.requests import flows, rules, running, service
 from infra.tenancy.requests.models import ResourceRequest
 from infra.tenancy.requests.schemas import RequestCreate
 from infra.tenancy.schemas import QuotaCreate
@@ -141,7 +141,7 @@ def load(session: Session) -> None:
                 dry_run=False,
             )
             if request.state.value == "placed":
-                service.activate_request(
+                running.activate_request(
                     session,
                     scope=EVERYTHING,
                     actor=service.actor_of(operator),

@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
+from sqlalchemy.orm import Session
 
 from infra.jobs.schemas import JobAccepted
 from infra.jobs.service import submit_job
 from infra.schemas import Page, PageParams
-from infra.tenancy.requests import approvals, changes, expiry, service
+from infra.tenancy.requests import approvals, changes, expiry, running, service
 from infra.tenancy.requests.enums import RequestState
 from infra.tenancy.requests.models import Allocation
 from infra.tenancy.requests.schemas import (
@@ -46,6 +47,19 @@ def _read(request: object) -> RequestRead:
     return RequestRead.model_validate(request)
 
 
+def _done(session: Session, request: object) -> RequestRead:
+    """Answer from the written request and commit *here*, in the endpoint's worker thread.
+
+    Writes hold row locks (the quota rows, the audit head) until commit; committing in the
+    dependency's teardown would need a second worker thread, and under load every worker can
+    be waiting on those very locks or on the connection pool — a stall until the pool times
+    out.  Committed here, locks are released by the thread that took them.
+    """
+    answer = _read(request)
+    session.commit()
+    return answer
+
+
 @router.get("", response_model=Page[RequestRead])
 def list_requests(
     session: SessionDep,
@@ -79,7 +93,7 @@ def create_request(
     if not created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    return _read(request)
+    return _done(session, request)
 
 
 @router.get("/queue", response_model=list[RequestRead])
@@ -102,6 +116,7 @@ def sweep(
         params={"today": today.isoformat() if today else None},
         actor=principal.actor,
     )
+    session.commit()
     return JobAccepted(
         job_id=job.id,
         status=job.status,
@@ -134,19 +149,21 @@ def allocations(
 
 @router.post("/{request_id}/submit", response_model=RequestRead)
 def submit(session: SessionDep, principal: RequestWriter, request_id: int) -> RequestRead:
-    return _read(
+    return _done(
+        session,
         service.submit_request(
             session, scope=principal.scope, user=principal.user, request_id=request_id
-        )
+        ),
     )
 
 
 @router.post("/{request_id}/withdraw", response_model=RequestRead)
 def withdraw(session: SessionDep, principal: RequestWriter, request_id: int) -> RequestRead:
-    return _read(
+    return _done(
+        session,
         service.withdraw_request(
             session, scope=principal.scope, user=principal.user, request_id=request_id
-        )
+        ),
     )
 
 
@@ -154,14 +171,15 @@ def withdraw(session: SessionDep, principal: RequestWriter, request_id: int) -> 
 def approve(
     session: SessionDep, principal: RequestApprover, request_id: int, data: Decision
 ) -> RequestRead:
-    return _read(
+    return _done(
+        session,
         service.approve_request(
             session,
             scope=principal.scope,
             user=principal.user,
             request_id=request_id,
             note=data.note,
-        )
+        ),
     )
 
 
@@ -169,34 +187,37 @@ def approve(
 def reject(
     session: SessionDep, principal: RequestApprover, request_id: int, data: Rejection
 ) -> RequestRead:
-    return _read(
+    return _done(
+        session,
         service.reject_request(
             session,
             scope=principal.scope,
             user=principal.user,
             request_id=request_id,
             reason=data.reason,
-        )
+        ),
     )
 
 
 @router.post("/{request_id}/activate", response_model=RequestRead)
 def activate(session: SessionDep, principal: RequestOperator, request_id: int) -> RequestRead:
     """Provisioning is done: the placed capacity is live."""
-    return _read(
-        service.activate_request(
+    return _done(
+        session,
+        running.activate_request(
             session, scope=principal.scope, actor=principal.actor, request_id=request_id
-        )
+        ),
     )
 
 
 @router.post("/{request_id}/release", response_model=RequestRead)
 def release(session: SessionDep, principal: RequestWriter, request_id: int) -> RequestRead:
     """Give placed or active capacity back before its term ends."""
-    return _read(
-        service.release_request(
+    return _done(
+        session,
+        running.release_request(
             session, scope=principal.scope, actor=principal.actor, request_id=request_id
-        )
+        ),
     )
 
 
@@ -204,14 +225,15 @@ def release(session: SessionDep, principal: RequestWriter, request_id: int) -> R
 def renew(
     session: SessionDep, principal: RequestWriter, request_id: int, data: Renewal
 ) -> RequestRead:
-    return _read(
-        service.renew_request(
+    return _done(
+        session,
+        running.renew_request(
             session,
             scope=principal.scope,
             actor=principal.actor,
             request_id=request_id,
             ends_on=data.ends_on,
-        )
+        ),
     )
 
 
@@ -222,8 +244,9 @@ def change(
     session: SessionDep, principal: RequestWriter, request_id: int, data: ChangeCreate
 ) -> RequestRead:
     """Grow or shrink the items of placed or active capacity (a change request)."""
-    return _read(
+    return _done(
+        session,
         changes.create_change(
             session, scope=principal.scope, user=principal.user, request_id=request_id, data=data
-        )
+        ),
     )

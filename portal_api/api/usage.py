@@ -46,12 +46,15 @@ def create_rule(
     session: SessionDep, principal: RequestOperator, data: ApprovalRuleCreate
 ) -> ApprovalRuleRead:
     rule = approvals.create_rule(session, data=data, actor=principal.actor)
-    return ApprovalRuleRead.model_validate(rule)
+    answer = ApprovalRuleRead.model_validate(rule)
+    session.commit()  # release the audit head in this thread (see api/requests.py `_done`)
+    return answer
 
 
 @router.delete("/approval-rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_rule(session: SessionDep, principal: RequestOperator, rule_id: int) -> Response:
     approvals.delete_rule(session, rule_id=rule_id, actor=principal.actor)
+    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -72,4 +75,9 @@ def placement(
         dry_run=dry_run,
         anti_affinity=anti_affinity,
     )
-    return flows.plan_read(plan)
+    answer = flows.plan_read(plan)
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return answer

@@ -10,19 +10,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from infra.audit.actor import Actor
 from infra.errors import Conflict, InvalidInput
-from infra.tenancy.models import User
-from infra.tenancy.requests import quota, rules
+from infra.tenancy.models import Department, User
+from infra.tenancy.requests import rules
 from infra.tenancy.requests.enums import RequestKind, RequestState
 from infra.tenancy.requests.models import QUANTITIES, RequestItem, ResourceRequest
 from infra.tenancy.requests.schemas import ChangeCreate
-from infra.tenancy.requests.service import (
-    _record_created,
-    actor_of,
-    get_request,
-    submit,
-)
+from infra.tenancy.requests.service import actor_of, file, get_request
 from infra.tenancy.scope import Scope
 
 OPEN_STATES = (RequestState.DRAFT, RequestState.SUBMITTED, RequestState.APPROVED)
@@ -39,8 +33,6 @@ def create_change(
             f"request {target.id} is {target.state.value}: only placed or active "
             "capacity can be changed",
         )
-    if data.submit:
-        quota.lock_quotas(session, department_id=target.department_id)
     pending = session.scalar(
         select(ResourceRequest.id).where(
             ResourceRequest.target_request_id == target.id, ResourceRequest.state.in_(OPEN_STATES)
@@ -90,10 +82,9 @@ def create_change(
         created_by=user.username,
         items=items,
     )
-    session.add(change)
-    session.flush()
-    actor: Actor = actor_of(user)
-    _record_created(session, change, actor=actor)
-    if data.submit:
-        submit(session, request=change, actor=actor)
+    department = session.get(Department, target.department_id)
+    assert department is not None
+    file(
+        session, request=change, department=department, actor=actor_of(user), submit_now=data.submit
+    )
     return change

@@ -20,7 +20,8 @@ from infra.jobs.runner import JobContext, job_handler
 from infra.settings import get_settings
 from infra.tenancy.requests.enums import RequestAction, RequestKind, RequestState
 from infra.tenancy.requests.models import ResourceRequest
-from infra.tenancy.requests.service import ENTITY, release_allocations, transition
+from infra.tenancy.requests.running import release_allocations
+from infra.tenancy.requests.service import ENTITY, transition
 
 SWEEP_KIND = "requests.sweep"
 SWEEP_ACTOR = Actor.system("expiry")

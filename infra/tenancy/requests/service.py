@@ -4,12 +4,11 @@ enforces the state machine and appends the audit entry in the same transaction."
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from infra.audit.actor import Actor
@@ -23,13 +22,13 @@ from infra.tenancy.models import Department, User
 from infra.tenancy.requests import approvals, quota, rules
 from infra.tenancy.requests.enums import (
     TRANSITIONS,
+    ApprovalStage,
     RequestAction,
     RequestKind,
     RequestState,
     StepStatus,
 )
 from infra.tenancy.requests.models import (
-    Allocation,
     ApprovalStep,
     RequestItem,
     ResourceRequest,
@@ -192,8 +191,6 @@ def create_request(
     rules.check_term(wanted_by=data.wanted_by, ends_on=data.ends_on)
     items = [RequestItem(**item.model_dump()) for item in data.items]
     rules.check_items(session, items)
-    if data.submit:
-        quota.lock_quotas(session, department_id=department_id)
     request = ResourceRequest(
         department_id=department_id,
         kind=RequestKind.NEW,
@@ -209,12 +206,41 @@ def create_request(
         body_hash=digest,
         items=items,
     )
+    file(
+        session,
+        request=request,
+        department=department,
+        actor=actor_of(user),
+        submit_now=data.submit,
+    )
+    return request, True
+
+
+def file(
+    session: Session,
+    *,
+    request: ResourceRequest,
+    department: Department,
+    actor: Actor,
+    submit_now: bool,
+) -> None:
+    """Insert a new (or change) request, submitting it at once if asked.
+
+    Everything that needs no lock — validation, the approval chain — happens first; then the
+    department's quota rows are locked and the demand admitted; the audit entries (which lock
+    the global audit head) come last, so the head is held only for the final writes and a
+    refused submission never takes it.
+    """
+    chain = _chain(session, request=request, department=department) if submit_now else []
+    if submit_now:
+        quota.lock_quotas(session, department_id=department.id)
     session.add(request)
     session.flush()
-    _record_created(session, request, actor=actor_of(user))
-    if data.submit:
-        submit(session, request=request, actor=actor_of(user))
-    return request, True
+    if submit_now:
+        quota.admit(session, department=department, demand=quota.demand_of(request.items))
+    _record_created(session, request, actor=actor)
+    if submit_now:
+        _submit(session, request=request, chain=chain, actor=actor)
 
 
 def _record_created(session: Session, request: ResourceRequest, *, actor: Actor) -> None:
@@ -231,21 +257,24 @@ def _record_created(session: Session, request: ResourceRequest, *, actor: Actor)
     )
 
 
-def submit(session: Session, *, request: ResourceRequest, actor: Actor) -> None:
-    """Admit the request against its quotas, reserve, and fix its approval chain."""
-    if request.state is not RequestState.DRAFT:
-        transition(session, request, RequestAction.SUBMIT, actor=actor)  # refuses, naming why
-    department = session.get(Department, request.department_id)
-    assert department is not None
-    if request.kind is RequestKind.NEW:
-        rules.check_items(session, request.items)
-    quota.admit(session, department=department, demand=quota.demand_of(request.items))
-    chain = approvals.chain_for(
+def _chain(
+    session: Session, *, request: ResourceRequest, department: Department
+) -> list[tuple[ApprovalStage, int | None]]:
+    return approvals.chain_for(
         session,
         department=department,
         cost=request.estimated_monthly_cost,
         vcpu=rules.total_vcpu(request.items),
     )
+
+
+def _submit(
+    session: Session,
+    *,
+    request: ResourceRequest,
+    chain: list[tuple[ApprovalStage, int | None]],
+    actor: Actor,
+) -> None:
     request.steps = [
         ApprovalStep(position=i, stage=stage, approver_department_id=dept)
         for i, (stage, dept) in enumerate(chain, start=1)
@@ -257,6 +286,19 @@ def submit(session: Session, *, request: ResourceRequest, actor: Actor) -> None:
         actor=actor,
         details={"chain": [stage.value for stage, _ in chain]},
     )
+
+
+def submit(session: Session, *, request: ResourceRequest, actor: Actor) -> None:
+    """Admit a draft against its quotas, reserve, and fix its approval chain."""
+    if request.state is not RequestState.DRAFT:
+        transition(session, request, RequestAction.SUBMIT, actor=actor)  # refuses, naming why
+    department = session.get(Department, request.department_id)
+    assert department is not None
+    if request.kind is RequestKind.NEW:
+        rules.check_items(session, request.items)
+    chain = _chain(session, request=request, department=department)
+    quota.admit(session, department=department, demand=quota.demand_of(request.items))
+    _submit(session, request=request, chain=chain, actor=actor)
 
 
 def submit_request(
@@ -331,84 +373,3 @@ def withdraw_request(
     request = get_request(session, scope=scope, request_id=request_id, lock=True)
     transition(session, request, RequestAction.WITHDRAW, actor=actor_of(user))
     return request
-
-
-# -- running capacity ----------------------------------------------------------------------
-
-
-def activate_request(
-    session: Session, *, scope: Scope, actor: Actor, request_id: int
-) -> ResourceRequest:
-    """Provisioning is done: the placed capacity is live (metering starts)."""
-    request = get_request(session, scope=scope, request_id=request_id, lock=True)
-    _only_new(request, "activated")
-    transition(session, request, RequestAction.ACTIVATE, actor=actor)
-    return request
-
-
-def release_allocations(session: Session, *, request_id: int) -> int:
-    """Give back every open allocation of the request; returns how many were open."""
-    result = session.execute(
-        update(Allocation)
-        .where(Allocation.request_id == request_id, Allocation.released_at.is_(None))
-        .values(released_at=utcnow())
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def release_request(
-    session: Session, *, scope: Scope, actor: Actor, request_id: int
-) -> ResourceRequest:
-    """The department gives the capacity back before its term ends."""
-    request = get_request(session, scope=scope, request_id=request_id, lock=True)
-    _only_new(request, "released")
-    transition(session, request, RequestAction.RELEASE, actor=actor)
-    released = release_allocations(session, request_id=request.id)
-    record(
-        session,
-        actor=actor,
-        action="release_allocations",
-        entity=ENTITY,
-        entity_id=request.id,
-        after={"allocations": released},
-        department_id=request.department_id,
-    )
-    return request
-
-
-def renew_request(
-    session: Session, *, scope: Scope, actor: Actor, request_id: int, ends_on: dt.date
-) -> ResourceRequest:
-    """Extend the term of running capacity (the reminders start over)."""
-    request = get_request(session, scope=scope, request_id=request_id, lock=True)
-    _only_new(request, "renewed")
-    if not request.state.holds_allocation:
-        raise Conflict(
-            "state",
-            f"request {request.id} is {request.state.value}: only placed or "
-            "active capacity can be renewed",
-        )
-    if request.ends_on is not None and ends_on <= request.ends_on:
-        raise InvalidInput.one("ends_on", f"must be after the current end, {request.ends_on}")
-    rules.check_term(wanted_by=None, ends_on=ends_on)
-    before = {"ends_on": request.ends_on}
-    request.ends_on, request.reminded_days = ends_on, None
-    session.flush()
-    record(
-        session,
-        actor=actor,
-        action="renew",
-        entity=ENTITY,
-        entity_id=request.id,
-        before=before,
-        after={"ends_on": ends_on},
-        department_id=request.department_id,
-    )
-    return request
-
-
-def _only_new(request: ResourceRequest, verb: str) -> None:
-    if request.kind is RequestKind.CHANGE:
-        raise Conflict(
-            "kind", f"request {request.id} is a change request: the request it changes is {verb}"
-        )

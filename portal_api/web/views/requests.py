@@ -15,7 +15,7 @@ from infra.errors import GovcloudError, NotFound
 from infra.inventory.enums import SHARED_ZONES
 from infra.schemas import PageParams
 from infra.tenancy.models import Department, User
-from infra.tenancy.requests import approvals, quota, service
+from infra.tenancy.requests import approvals, quota, running, service
 from infra.tenancy.requests.enums import RequestState
 from infra.tenancy.requests.models import ResourceRequest
 from infra.tenancy.requests.schemas import RequestCreate
@@ -239,11 +239,11 @@ def act(
                     reason=state.values["reason"],
                 )
             elif action == "activate":
-                service.activate_request(
+                running.activate_request(
                     session, scope=scope, actor=viewer.actor, request_id=item.id
                 )
             else:
-                service.release_request(
+                running.release_request(
                     session, scope=scope, actor=viewer.actor, request_id=item.id
                 )
     except GovcloudError as exc:
