@@ -21,6 +21,7 @@ import os
 import random
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -35,7 +36,6 @@ os.environ["GOVCLOUD_SECURITY__ARGON2_MEMORY_KIB"] = "64"
 
 import httpx
 import psycopg
-import uvicorn
 from sqlalchemy import make_url
 
 from infra import migrate
@@ -44,7 +44,6 @@ from infra.database import make_engine, session_factories, session_scope
 from infra.inventory import service as inventory
 from infra.inventory.enums import NetworkZone, SiteKind
 from infra.inventory.schemas import HostCreate, ProviderCreate, RackCreate, SiteCreate
-from infra.settings import get_settings
 from infra.tenancy import accounts
 from infra.tenancy import service as tenancy
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
@@ -175,19 +174,37 @@ def _setup(url: str, limit: int, clients: int) -> tuple[dict[str, int], list[str
     return ids, tokens
 
 
-def _serve(url: str) -> tuple[str, uvicorn.Server]:
-    from portal_api.app import create_app
-
-    _, writer = session_factories(make_engine(url))
-    app = create_app(get_settings(), writer, with_pages=False)
+def _serve(url: str) -> tuple[str, subprocess.Popen[bytes]]:
+    """The control panel in a process of its own (as deployed), on a free loopback port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server
+    env = {**os.environ, "GOVCLOUD_DATABASE_URL": url}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "portal_api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                return base, server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the control panel did not start")
 
 
 def _sizes(clients: int, per_client: int) -> list[list[int]]:
@@ -357,8 +374,11 @@ def main() -> int:
         limit = int(sum(map(sum, sizes)) * LIMIT_SHARE)
         ids, tokens = _setup(url, limit, args.clients)
         base, server = _serve(url)
-        api = api_run(base, tokens, sizes)
-        server.should_exit = True
+        try:
+            api = api_run(base, tokens, sizes)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
         api.overcommit = overcommit(url, ids["api"], limit, api.accepted_vcpu)
         raw = raw_run(url, ids["raw"], limit, sizes)
         raw.overcommit = overcommit(url, ids["raw"], limit, raw.accepted_vcpu)

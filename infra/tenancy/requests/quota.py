@@ -83,12 +83,20 @@ def lock_quotas(session: Session, *, department_id: int) -> dict[Key, int]:
     return {(q.resource, q.zone): q.limit for q in rows}
 
 
-def admit(session: Session, *, department: Department, demand: Mapping[Key, int]) -> None:
+def admit(
+    session: Session,
+    *,
+    department: Department,
+    demand: Mapping[Key, int],
+    limits: Mapping[Key, int] | None = None,
+) -> None:
     """Refuse ``demand`` unless it fits every quota it touches; call inside the writer
-    transaction that moves the request into a reserving state."""
+    transaction that moves the request into a reserving state (``limits``: from a
+    :func:`lock_quotas` this transaction already took)."""
     if not demand:
         return
-    limits = lock_quotas(session, department_id=department.id)
+    if limits is None:
+        limits = lock_quotas(session, department_id=department.id)
     held = usage(session, department_ids=[department.id])
     shortfalls = []
     for (resource, zone), requested in sorted(demand.items()):

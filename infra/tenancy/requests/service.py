@@ -232,12 +232,12 @@ def file(
     refused submission never takes it.
     """
     chain = _chain(session, request=request, department=department) if submit_now else []
-    if submit_now:
-        quota.lock_quotas(session, department_id=department.id)
+    limits = quota.lock_quotas(session, department_id=department.id) if submit_now else None
     session.add(request)
     session.flush()
     if submit_now:
-        quota.admit(session, department=department, demand=quota.demand_of(request.items))
+        demand = quota.demand_of(request.items)
+        quota.admit(session, department=department, demand=demand, limits=limits)
     _record_created(session, request, actor=actor)
     if submit_now:
         _submit(session, request=request, chain=chain, actor=actor)
