@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -203,3 +204,24 @@ def test_terms_are_reminded_renewed_and_expired(
         "remind",
         "expire",
     ]
+
+
+def test_sweep_runs_as_a_job_and_expires_ended_terms(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    operator = scene.headers(Role.OPERATOR)
+    ends = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=3)
+    request_id = _approved(client, scene, rf.item(vcpu=4), ends_on=ends.isoformat())
+    client.post("/api/v1/placement?dry_run=false", headers=operator)
+    accepted = client.post(f"{API}/sweep?today={ends.isoformat()}", headers=operator)
+    assert accepted.status_code == 202, accepted.text
+    job_url = accepted.json()["url"]
+    for _ in range(200):
+        job = client.get(job_url, headers=operator).json()
+        if job["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.05)
+    assert job["status"] == "succeeded", job
+    assert job["result"] == {"reminded": [], "expired": [request_id]}
+    # A placed (never activated) request whose term ended is released, not expired.
+    assert client.get(f"{API}/{request_id}", headers=operator).json()["state"] == "released"
