@@ -172,6 +172,7 @@ def create(
     except GovcloudError as exc:
         status = forms.record_error(state, exc, _)
         return _form_page(request, session, viewer, state, status)
+    session.commit()  # release the locks in this worker thread (see api/requests.py `_done`)
     return redirect(request, f"/requests/{made.id}", _("The request was filed."))
 
 
@@ -251,4 +252,5 @@ def act(
         session.expire_all()
         fresh = service.get_request(session, scope=viewer.scope, request_id=request_id)
         return _detail(request, session, viewer, fresh, state, status)
+    session.commit()
     return redirect(request, f"/requests/{item.id}", _("The request was updated."))
