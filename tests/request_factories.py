@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from infra.inventory import service as inventory
 from infra.inventory.enums import NetworkZone, SiteKind
 from infra.inventory.models import Host, Rack
 from infra.inventory.schemas import HostCreate, ProviderCreate, RackCreate, SiteCreate
-from infra.tenancy.enums import ResourceClass
+from infra.tenancy.enums import ResourceClass, Role
 from infra.tenancy.models import Department, User
 from infra.tenancy.requests import service
 from infra.tenancy.requests.models import ResourceRequest
@@ -134,3 +135,27 @@ def request(
     made, _ = service.create_request(session, scope=Scope.everything(), user=user, data=data)
     session.commit()
     return made
+
+
+@dataclass
+class Scene:
+    world: factories.World
+    cloud: Cloud
+
+    def user(self, role: Role) -> User:
+        return self.world.users[role]
+
+    def headers(self, role: Role) -> dict[str, str]:
+        return self.world.headers[role]
+
+
+@pytest.fixture
+def scene(session: Session) -> Scene:
+    """Two departments, a user of every role in the first, an extranet cloud of 4 hosts
+    (MLPS ≤ 3) and quotas of 64 vCPU / 256 GiB / 4 TB / 4 IPs / 200 Mbps in the extranet."""
+    w = factories.world(session)
+    made = cloud(session, hosts=4, racks=2)
+    quotas(
+        session, w.own, vcpu=64, memory_gib=256, storage_gib=4000, public_ip=4, bandwidth_mbps=200
+    )
+    return Scene(w, made)

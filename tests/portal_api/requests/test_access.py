@@ -11,7 +11,7 @@ from portal_api.permissions import RULES, Permission
 from portal_api.routes_index import api_routes, declared_access
 from tests import factories
 from tests import request_factories as rf
-from tests.portal_api.requests.conftest import Scene
+from tests.request_factories import Scene
 
 API = "/api/v1/requests"
 NEW_PREFIXES = ("/api/v1/requests", "/api/v1/usage", "/api/v1/approval-rules")

@@ -16,7 +16,7 @@ from infra.tenancy.requests.models import Allocation
 from portal_api import cli_requests
 from portal_api.cli import app
 from tests import request_factories as rf
-from tests.portal_api.requests.conftest import Scene
+from tests.request_factories import Scene
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from infra.tenancy.enums import DepartmentKind, Role
 from tests import factories
 from tests import request_factories as rf
-from tests.portal_api.requests.conftest import Scene
+from tests.request_factories import Scene
 
 API = "/api/v1/requests"
 

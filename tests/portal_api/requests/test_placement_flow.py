@@ -14,7 +14,7 @@ from infra.tenancy.enums import Role
 from infra.tenancy.requests import expiry
 from infra.tenancy.requests.models import Allocation, ResourceRequest
 from tests import request_factories as rf
-from tests.portal_api.requests.conftest import Scene
+from tests.request_factories import Scene
 
 API = "/api/v1/requests"
 

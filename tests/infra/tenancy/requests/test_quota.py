@@ -22,7 +22,7 @@ from infra.tenancy.requests.schemas import RequestCreate
 from infra.tenancy.scope import Scope
 from tests import factories
 from tests import request_factories as rf
-from tests.infra.tenancy.requests.conftest import Scene
+from tests.request_factories import Scene
 
 
 def _held(session: Session, department_id: int, resource: str = "vcpu") -> tuple[int, int]:
