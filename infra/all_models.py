@@ -9,5 +9,13 @@ from infra.database import Base
 from infra.inventory import models as inventory_models
 from infra.jobs import models as job_models
 from infra.tenancy import models as tenancy_models
+from infra.tenancy.requests import models as request_models
 
-__all__ = ["Base", "audit_models", "inventory_models", "job_models", "tenancy_models"]
+__all__ = [
+    "Base",
+    "audit_models",
+    "inventory_models",
+    "job_models",
+    "request_models",
+    "tenancy_models",
+]

@@ -101,7 +101,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Up to 40 connections: as many as the app's worker threads (anyio's default limiter), so
+    # a request never waits for a connection while holding the worker another request needs.
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=30)
 
 
 def _configure_sqlite(engine: Engine) -> None:

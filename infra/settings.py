@@ -38,6 +38,26 @@ class InventorySettings(BaseModel):
     host_reserve: Decimal = Field(default=Decimal("0.10"), ge=0, lt=1)
 
 
+class RequestSettings(BaseModel):
+    # Monthly list prices used only to *size* a request for its approval chain (the rate card
+    # that bills departments lives in billing/); Decimal strings, per unit.
+    unit_monthly_cost: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "vcpu": Decimal("60"),
+            "memory_gib": Decimal("15"),
+            "storage_gib": Decimal("0.5"),
+            "public_ip": Decimal("100"),
+            "bandwidth_mbps": Decimal("50"),
+        }
+    )
+    # Requests estimated at or above this monthly cost also need finance's signature.
+    finance_threshold: Decimal = Field(default=Decimal("20000"), ge=0)
+    # Days before ``ends_on`` at which the department is reminded (largest first).
+    reminder_days: tuple[int, ...] = (30, 7, 1)
+    # Longest term a request may ask for (and a renewal may extend to), in days.
+    max_term_days: int = Field(default=3 * 366, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GOVCLOUD_", env_nested_delimiter="__", extra="ignore"
@@ -51,6 +71,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     security: SecuritySettings = SecuritySettings()
     inventory: InventorySettings = InventorySettings()
+    requests: RequestSettings = RequestSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

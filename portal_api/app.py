@@ -14,6 +14,7 @@ from infra.database import get_session_factory, reader_of, session_scope
 from infra.jobs.runner import get_backend
 from infra.jobs.service import recover_interrupted
 from infra.settings import Settings, get_settings
+from infra.tenancy.requests import expiry as _expiry_jobs  # noqa: F401  (the sweep job)
 from portal_api import errors
 from portal_api.api import (
     audit,
@@ -24,7 +25,9 @@ from portal_api.api import (
     jobs,
     network,
     quotas,
+    requests,
     surveys,
+    usage,
     users,
 )
 from portal_api.deps import PUBLIC
@@ -47,6 +50,8 @@ def api_router() -> APIRouter:
         jobs,
         audit,
         surveys,
+        requests,
+        usage,
     ):
         router.include_router(module.router)
     return router

@@ -20,6 +20,7 @@ from infra.tenancy.enums import Role
 from infra.tenancy.models import Department, User
 from infra.tenancy.schemas import UserCreate
 from infra.tenancy.scope import Scope
+from portal_api import cli_requests
 from portal_api.cli_inventory import app as inventory_app
 
 app = typer.Typer(help="govcloud: run a shared government cloud.", no_args_is_help=True)
@@ -37,6 +38,8 @@ for sub, name in (
 ):
     app.add_typer(sub, name=name)
 app.add_typer(inventory_app, name="inventory")
+
+cli_requests.register(app)
 
 console = Console()
 err = Console(stderr=True)

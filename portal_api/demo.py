@@ -151,4 +151,12 @@ def load(session: Session) -> list[DemoLogin]:
         reserve=get_settings().inventory.host_reserve,
         actor=ACTOR,
     )
+    _requests(session)
     return LOGINS
+
+
+def _requests(session: Session) -> None:
+    """A few resource requests in different states (once the demo cloud has hosts)."""
+    from portal_api import demo_requests
+
+    demo_requests.load(session)

@@ -126,3 +126,7 @@ InventoryReader = Annotated[Principal, Depends(Allow(Permission.INVENTORY_READ))
 InventoryWriter = Annotated[Principal, Depends(Allow(Permission.INVENTORY_WRITE))]
 AuditReader = Annotated[Principal, Depends(Allow(Permission.AUDIT_READ))]
 AuditVerifier = Annotated[Principal, Depends(Allow(Permission.AUDIT_VERIFY))]
+RequestReader = Annotated[Principal, Depends(Allow(Permission.REQUEST_READ))]
+RequestWriter = Annotated[Principal, Depends(Allow(Permission.REQUEST_WRITE))]
+RequestApprover = Annotated[Principal, Depends(Allow(Permission.REQUEST_APPROVE))]
+RequestOperator = Annotated[Principal, Depends(Allow(Permission.REQUEST_OPERATE))]

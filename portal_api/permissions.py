@@ -27,6 +27,10 @@ class Permission(StrEnum):
     INVENTORY_WRITE = "inventory:write"
     AUDIT_READ = "audit:read"
     AUDIT_VERIFY = "audit:verify"
+    REQUEST_READ = "request:read"
+    REQUEST_WRITE = "request:write"  # file, submit, withdraw, change, renew, release
+    REQUEST_APPROVE = "request:approve"  # sign a step of an approval chain
+    REQUEST_OPERATE = "request:operate"  # place, activate, sweep terms, edit approval chains
 
 
 _ALL = frozenset(Role)
@@ -48,6 +52,11 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.INVENTORY_WRITE: frozenset({Role.OPERATOR}),
     Permission.AUDIT_READ: frozenset({Role.OPERATOR, Role.MANAGER, Role.AUDITOR}),
     Permission.AUDIT_VERIFY: frozenset({Role.OPERATOR, Role.AUDITOR}),
+    Permission.REQUEST_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.REQUEST_WRITE: _DEPARTMENT | frozenset({Role.OPERATOR}),
+    # Which step a signer may sign is the chain's business (infra/tenancy/requests/approvals).
+    Permission.REQUEST_APPROVE: frozenset({Role.DEPARTMENT_ADMIN, Role.OPERATOR, Role.FINANCE}),
+    Permission.REQUEST_OPERATE: frozenset({Role.OPERATOR}),
 }
 
 

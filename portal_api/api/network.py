@@ -25,6 +25,7 @@ from infra.inventory.schemas import (
     SubnetRead,
 )
 from infra.schemas import Page, PageParams
+from infra.tenancy.requests.flows import allocated_by_host
 from portal_api.deps import InventoryReader, InventoryWriter, SessionDep
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
@@ -173,5 +174,7 @@ def capacity(request: Request, session: SessionDep, who: InventoryReader) -> lis
             allocated=row.capacity.allocated,
             free={r: row.capacity.free(r) for r in row.capacity.total},
         )
-        for row in queries.capacity_overview(session, reserve=reserve)
+        for row in queries.capacity_overview(
+            session, reserve=reserve, allocated=allocated_by_host(session)
+        )
     ]

@@ -17,6 +17,7 @@ from portal_api.web.views import (
     home,
     inventory,
     quotas,
+    requests,
     surveys,
     users,
 )
@@ -24,7 +25,17 @@ from portal_api.web.views import (
 
 def install(app: FastAPI) -> None:
     """Serve the pages and their static files; render errors on page paths as HTML."""
-    for module in (account, home, departments, users, quotas, capacity, surveys, inventory):
+    for module in (
+        account,
+        home,
+        departments,
+        users,
+        quotas,
+        capacity,
+        surveys,
+        inventory,
+        requests,
+    ):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.html_error_page = html_error_page

@@ -7,6 +7,13 @@ from typing import Final
 
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
+from infra.tenancy.requests.enums import (
+    ApprovalStage,
+    RequestKind,
+    RequestState,
+    StepStatus,
+    UsageLevel,
+)
 
 
 def N_(message: str) -> str:
@@ -71,6 +78,42 @@ CARRIER_LABELS: Final[dict[Carrier, str]] = {
     Carrier.OTHER: N_("Other carrier"),
 }
 
+REQUEST_STATE_LABELS: Final[dict[RequestState, str]] = {
+    RequestState.DRAFT: N_("Draft"),
+    RequestState.SUBMITTED: N_("Submitted"),
+    RequestState.APPROVED: N_("Approved"),
+    RequestState.REJECTED: N_("Rejected"),
+    RequestState.PLACED: N_("Placed"),
+    RequestState.ACTIVE: N_("Running"),
+    RequestState.EXPIRED: N_("Expired"),
+    RequestState.RELEASED: N_("Released"),
+    RequestState.WITHDRAWN: N_("Withdrawn"),
+}
+
+REQUEST_KIND_LABELS: Final[dict[RequestKind, str]] = {
+    RequestKind.NEW: N_("New capacity"),
+    RequestKind.CHANGE: N_("Change request"),
+}
+
+STAGE_LABELS: Final[dict[ApprovalStage, str]] = {
+    ApprovalStage.SECTION_HEAD: N_("Section head"),
+    ApprovalStage.DEPARTMENT_ADMIN: N_("Department administrator"),
+    ApprovalStage.CLOUD_OFFICE: N_("Cloud office"),
+    ApprovalStage.FINANCE: N_("Finance"),
+}
+
+STEP_LABELS: Final[dict[StepStatus, str]] = {
+    StepStatus.WAITING: N_("Waiting"),
+    StepStatus.APPROVED: N_("Approved"),
+    StepStatus.REJECTED: N_("Rejected"),
+}
+
+USAGE_LEVEL_LABELS: Final[dict[UsageLevel, str]] = {
+    UsageLevel.OK: N_("OK"),
+    UsageLevel.WARNING: N_("Warning"),
+    UsageLevel.CRITICAL: N_("Critical"),
+}
+
 _ALL_LABELS: Final = (
     ROLE_LABELS,
     ZONE_LABELS,
@@ -80,6 +123,11 @@ _ALL_LABELS: Final = (
     HOST_STATUS_LABELS,
     DEVICE_KIND_LABELS,
     CARRIER_LABELS,
+    REQUEST_STATE_LABELS,
+    REQUEST_KIND_LABELS,
+    STAGE_LABELS,
+    STEP_LABELS,
+    USAGE_LEVEL_LABELS,
 )
 _BY_TYPE: Final[dict[type[StrEnum], dict[str, str]]] = {
     type(next(iter(labels))): {member.value: text for member, text in labels.items()}

@@ -56,6 +56,9 @@ NAVIGATION: Final = (
     NavItem("/quotas", N_("Quotas"), Permission.QUOTA_READ),
     NavItem("/inventory", N_("Inventory"), Permission.INVENTORY_READ),
     NavItem("/capacity", N_("Capacity"), Permission.INVENTORY_READ),
+    NavItem("/usage", N_("Usage"), Permission.QUOTA_READ),
+    NavItem("/requests", N_("Requests"), Permission.REQUEST_READ),
+    NavItem("/approvals", N_("Approvals"), Permission.REQUEST_APPROVE),
 )
 
 ERROR_TITLES: Final = {

@@ -23,6 +23,10 @@ PAGES = {
     "/departments/new": Permission.DEPARTMENT_WRITE,
     "/users/new": Permission.USER_WRITE,
     "/quotas/new": Permission.QUOTA_WRITE,
+    "/usage": Permission.QUOTA_READ,
+    "/requests": Permission.REQUEST_READ,
+    "/approvals": Permission.REQUEST_APPROVE,
+    "/requests/new": Permission.REQUEST_WRITE,
 }
 
 

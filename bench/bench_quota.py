@@ -1,0 +1,410 @@
+"""Quota benchmark: quota-checked submissions through the HTTP API by 64 concurrent clients on
+PostgreSQL, against the same SQL sent raw by the same number of clients, in the same run.
+
+Each client files requests of 1–8 vCPU (``submit: true``: quota admitted and reserved) until
+it has sent its share; the department's limit is set below the total demand, so about a third
+are refused.  Printed for both runs: requests/s, p50/p99 latency, accepted and refused, and
+overcommits — in-use + reserved above the limit, or differing from the sum of the accepted
+requests — which must be 0.  The raw baseline runs the statements the service runs (lock the
+quota rows, sum the usage, insert request, item, two approval steps, two audit entries and
+move the audit head) with psycopg and no HTTP, ORM or validation.
+
+Run: ``GOVCLOUD_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test
+.venv/bin/python bench/bench_quota.py [--clients 64] [--per-client 25]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+os.environ.setdefault("GOVCLOUD_DEMO", "1")
+os.environ["GOVCLOUD_SECURITY__ARGON2_TIME_COST"] = "1"
+os.environ["GOVCLOUD_SECURITY__ARGON2_MEMORY_KIB"] = "64"
+
+import httpx
+import psycopg
+from sqlalchemy import make_url
+
+from infra import migrate
+from infra.audit.actor import Actor
+from infra.database import make_engine, session_factories, session_scope
+from infra.inventory import service as inventory
+from infra.inventory.enums import NetworkZone, SiteKind
+from infra.inventory.schemas import HostCreate, ProviderCreate, RackCreate, SiteCreate
+from infra.tenancy import accounts
+from infra.tenancy import service as tenancy
+from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
+from infra.tenancy.requests import quota
+from infra.tenancy.schemas import DepartmentCreate, QuotaCreate, UserCreate
+from infra.tenancy.scope import Scope
+
+ACTOR = Actor.system("bench")
+LIMIT_SHARE = 0.65  # the limit as a share of the total demand
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    latencies: list[float]
+    accepted: int
+    refused: int
+    accepted_vcpu: int
+    overcommit: int = 0
+
+    @property
+    def rate(self) -> float:
+        return (self.accepted + self.refused) / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000
+
+
+def _fresh_database(admin_url: str) -> tuple[str, Callable[[], None]]:
+    name = f"govcloud_bench_{uuid.uuid4().hex[:10]}"
+    admin = make_url(admin_url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    url = make_url(admin_url).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(False), drop
+
+
+def _setup(url: str, limit: int, clients: int) -> tuple[dict[str, int], list[str]]:
+    """Two departments with the same vCPU limit (API run, raw run), a cloud, tokens."""
+    _, writer = session_factories(make_engine(url))
+    everything = Scope.everything()
+    with session_scope(writer) as s:
+        city = tenancy.create_department(
+            s,
+            data=DepartmentCreate(code="city", name="City", kind=DepartmentKind.CITY),
+            actor=ACTOR,
+        )
+        ids = {}
+        for code in ("api", "raw"):
+            dept = tenancy.create_department(
+                s,
+                data=DepartmentCreate(
+                    code=code, name=code, kind=DepartmentKind.DEPARTMENT, parent_id=city.id
+                ),
+                actor=ACTOR,
+            )
+            ids[code] = dept.id
+            for resource, amount in (
+                (ResourceClass.VCPU, limit),
+                (ResourceClass.MEMORY_GIB, 10**6),
+                (ResourceClass.STORAGE_GIB, 10**7),
+            ):
+                tenancy.create_quota(
+                    s,
+                    scope=everything,
+                    data=QuotaCreate(
+                        department_id=dept.id,
+                        resource=resource,
+                        zone=NetworkZone.EXTRANET,
+                        limit=amount,
+                    ),
+                    actor=ACTOR,
+                )
+        provider = inventory.create_provider(
+            s, data=ProviderCreate(code="p", name="P"), actor=ACTOR
+        )
+        site = inventory.create_site(
+            s,
+            data=SiteCreate(code="s", name="S", kind=SiteKind.CLOUD, provider_id=provider.id),
+            actor=ACTOR,
+        )
+        rack = inventory.create_rack(
+            s, data=RackCreate(site_id=site.id, name="R1", power_budget_kw=10), actor=ACTOR
+        )
+        inventory.create_host(
+            s,
+            data=HostCreate(
+                name="h1",
+                site_id=site.id,
+                rack_id=rack.id,
+                u_position=1,
+                model="x",
+                vcpu=64,
+                cores=32,
+                memory_gib=256,
+                disk_gib=2048,
+                purchase_year=2025,
+                zone=NetworkZone.EXTRANET,
+                max_mlps_level=3,
+            ),
+            actor=ACTOR,
+        )
+        tokens = []
+        for n in range(min(clients, 16)):
+            user = accounts.create_user(
+                s,
+                scope=everything,
+                data=UserCreate(
+                    username=f"bench-{n}",
+                    display_name=f"bench {n}",
+                    password="bench-password",  # noqa: S106
+                    role=Role.DEPARTMENT_USER,
+                    department_id=ids["api"],
+                ),
+                actor=ACTOR,
+            )
+            _, plain = accounts.issue_token(
+                s, user=user, name="bench", expires_in_days=1, actor=ACTOR
+            )
+            tokens.append(plain)
+    return ids, tokens
+
+
+def _serve(url: str) -> tuple[str, subprocess.Popen[bytes]]:
+    """The control panel in a process of its own (as deployed), on a free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "GOVCLOUD_DATABASE_URL": url}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "portal_api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                return base, server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the control panel did not start")
+
+
+def _sizes(clients: int, per_client: int) -> list[list[int]]:
+    rng = random.Random(7)
+    return [[rng.randint(1, 8) for _ in range(per_client)] for _ in range(clients)]
+
+
+def _drive(
+    name: str, clients: int, work: Callable[[int], tuple[list[float], int, int, int]]
+) -> Run:
+    start = threading.Barrier(clients + 1)
+
+    def client(n: int) -> tuple[list[float], int, int, int]:
+        start.wait()
+        return work(n)
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        futures = [pool.submit(client, n) for n in range(clients)]
+        start.wait()
+        began = time.perf_counter()
+        results = [f.result() for f in futures]
+        seconds = time.perf_counter() - began
+    latencies = [x for r in results for x in r[0]]
+    return Run(
+        name,
+        seconds,
+        latencies,
+        sum(r[1] for r in results),
+        sum(r[2] for r in results),
+        sum(r[3] for r in results),
+    )
+
+
+def api_run(base: str, tokens: list[str], sizes: list[list[int]]) -> Run:
+    # Warm up: the first use of a token records it (a write); long-lived tokens are recorded
+    # at most every few minutes, so the timed run is the steady state.
+    for token in tokens:
+        httpx.get(f"{base}/api/v1/requests?limit=1", headers={"Authorization": f"Bearer {token}"})
+
+    def work(n: int) -> tuple[list[float], int, int, int]:
+        headers = {"Authorization": f"Bearer {tokens[n % len(tokens)]}"}
+        latencies, ok, refused, taken = [], 0, 0, 0
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
+            for vcpu in sizes[n]:
+                body = {
+                    "title": "bench",
+                    "justification": "bench",
+                    "submit": True,
+                    "items": [
+                        {
+                            "vcpu": vcpu,
+                            "memory_gib": 4 * vcpu,
+                            "storage_gib": 50,
+                            "zone": "extranet",
+                        }
+                    ],
+                }
+                t0 = time.perf_counter()
+                response = http.post(
+                    "/api/v1/requests", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
+                )
+                latencies.append(time.perf_counter() - t0)
+                if response.status_code == 201:
+                    ok += 1
+                    taken += vcpu
+                elif response.status_code == 409 and response.json()["error"] == "quota_exceeded":
+                    refused += 1
+                else:
+                    raise RuntimeError(f"unexpected answer {response.status_code}: {response.text}")
+        return latencies, ok, refused, taken
+
+    return _drive("API (HTTP, 64 clients)", len(sizes), work)
+
+
+RAW_USAGE = """
+SELECT coalesce(sum(i.vcpu), 0) FROM request_items i JOIN resource_requests r
+  ON r.id = i.request_id
+WHERE r.department_id = %s AND i.zone = 'extranet'
+  AND r.state IN ('submitted', 'approved', 'placed', 'active')
+"""
+
+
+def raw_run(url: str, department_id: int, limit: int, sizes: list[list[int]]) -> Run:
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
+
+    def work(n: int) -> tuple[list[float], int, int, int]:
+        latencies, ok, refused, taken = [], 0, 0, 0
+        with psycopg.connect(dsn) as conn:
+            for vcpu in sizes[n]:
+                t0 = time.perf_counter()
+                with conn.transaction():
+                    conn.execute(
+                        "SELECT quota_limit FROM quotas WHERE department_id = %s "
+                        "ORDER BY id FOR UPDATE",
+                        (department_id,),
+                    )
+                    used = conn.execute(RAW_USAGE, (department_id,)).fetchone()[0]  # type: ignore[index]
+                    if used + vcpu > limit:
+                        refused += 1
+                    else:
+                        request_id = conn.execute(
+                            "INSERT INTO resource_requests (department_id, kind, title, "
+                            "justification, state, estimated_monthly_cost, created_by, "
+                            "created_at, updated_at, submitted_at) VALUES (%s, 'new', 'bench', "
+                            "'bench', 'submitted', 0, 'raw', now(), now(), now()) RETURNING id",
+                            (department_id,),
+                        ).fetchone()[0]  # type: ignore[index]
+                        conn.execute(
+                            "INSERT INTO request_items (request_id, name, vcpu, memory_gib, "
+                            "storage_gib, public_ip, bandwidth_mbps, zone, mlps_level) "
+                            "VALUES (%s, 'vm', %s, %s, 50, 0, 0, 'extranet', 2)",
+                            (request_id, vcpu, 4 * vcpu),
+                        )
+                        for position, stage in ((1, "department_admin"), (2, "cloud_office")):
+                            conn.execute(
+                                "INSERT INTO approval_steps (request_id, position, stage, "
+                                "status) VALUES (%s, %s, %s, 'waiting')",
+                                (request_id, position, stage),
+                            )
+                        for action in ("create", "submit"):
+                            seq, prev = conn.execute(
+                                "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
+                            ).fetchone()  # type: ignore[misc]
+                            digest = hashlib.sha256(f"{prev}{seq}{action}".encode()).hexdigest()
+                            conn.execute(
+                                "INSERT INTO audit_entries (seq, at, actor, action, entity, "
+                                "entity_id, department_id, prev_hash, hash) VALUES "
+                                "(%s, now(), 'raw', %s, 'resource_request', %s, %s, %s, %s)",
+                                (seq + 1, action, str(request_id), department_id, prev, digest),
+                            )
+                            conn.execute(
+                                "UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1",
+                                (seq + 1, digest),
+                            )
+                        ok += 1
+                        taken += vcpu
+                latencies.append(time.perf_counter() - t0)
+        return latencies, ok, refused, taken
+
+    return _drive("raw SQL (psycopg, 64 clients)", len(sizes), work)
+
+
+def overcommit(url: str, department_id: int, limit: int, accepted_vcpu: int | None) -> int:
+    _, writer = session_factories(make_engine(url))
+    with session_scope(writer) as s:
+        in_use, reserved = quota.usage(s, department_ids=[department_id]).get(
+            (department_id, ResourceClass.VCPU, NetworkZone.EXTRANET), (0, 0)
+        )
+    held = in_use + reserved
+    mismatch = abs(held - accepted_vcpu) if accepted_vcpu is not None else 0
+    return max(held - limit, 0) + mismatch
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--per-client", type=int, default=25)
+    args = parser.parse_args()
+    admin_url = os.environ.get("GOVCLOUD_TEST_POSTGRES_URL")
+    if not admin_url:
+        print("set GOVCLOUD_TEST_POSTGRES_URL (a PostgreSQL the bench may create databases in)")
+        return 2
+    url, drop = _fresh_database(admin_url)
+    try:
+        migrate.upgrade(url)
+        sizes = _sizes(args.clients, args.per_client)
+        limit = int(sum(map(sum, sizes)) * LIMIT_SHARE)
+        ids, tokens = _setup(url, limit, args.clients)
+        base, server = _serve(url)
+        try:
+            api = api_run(base, tokens, sizes)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        api.overcommit = overcommit(url, ids["api"], limit, api.accepted_vcpu)
+        raw = raw_run(url, ids["raw"], limit, sizes)
+        raw.overcommit = overcommit(url, ids["raw"], limit, raw.accepted_vcpu)
+    finally:
+        drop()
+    total = args.clients * args.per_client
+    print(
+        f"{args.clients} clients × {args.per_client} submissions = {total}; "
+        f"vCPU limit {limit} (demand {sum(map(sum, sizes))})"
+    )
+    print(
+        f"{'run':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'accepted':>9} {'refused':>8} "
+        f"{'overcommit':>10}"
+    )
+    for run in (api, raw):
+        print(
+            f"{run.name:32} {run.rate:8.1f} {run.pct(0.5):8.1f} {run.pct(0.99):8.1f} "
+            f"{run.accepted:9d} {run.refused:8d} {run.overcommit:10d}"
+        )
+    print(
+        f"API ÷ raw: throughput {api.rate / raw.rate:.2f}×, "
+        f"p50 {api.pct(0.5) / raw.pct(0.5):.1f}×, p99 {api.pct(0.99) / raw.pct(0.99):.1f}×"
+    )
+    print(f"median latency {statistics.median(api.latencies) * 1000:.1f} ms (API)")
+    return 1 if api.overcommit or raw.overcommit else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

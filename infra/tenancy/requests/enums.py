@@ -1,0 +1,88 @@
+"""Vocabulary of resource requests: states, kinds, approval stages and the transition table."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RequestState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PLACED = "placed"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    RELEASED = "released"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def holds_reservation(self) -> bool:
+        """Counted as *reserved* against the quota: accepted, not yet on a host."""
+        return self in (RequestState.SUBMITTED, RequestState.APPROVED)
+
+    @property
+    def holds_allocation(self) -> bool:
+        """Counted as *in use*: on hosts."""
+        return self in (RequestState.PLACED, RequestState.ACTIVE)
+
+    @property
+    def is_terminal(self) -> bool:
+        return not TRANSITIONS[self]
+
+
+class RequestAction(StrEnum):
+    """What moves a request from one state to another (the audit log's ``action``)."""
+
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    PLACE = "place"
+    ACTIVATE = "activate"
+    EXPIRE = "expire"
+    RELEASE = "release"
+    WITHDRAW = "withdraw"
+
+
+S, A = RequestState, RequestAction
+
+# The whole state machine: (state, action) -> next state.  Anything absent is forbidden.
+TRANSITIONS: dict[RequestState, dict[RequestAction, RequestState]] = {
+    S.DRAFT: {A.SUBMIT: S.SUBMITTED, A.WITHDRAW: S.WITHDRAWN},
+    S.SUBMITTED: {A.APPROVE: S.APPROVED, A.REJECT: S.REJECTED, A.WITHDRAW: S.WITHDRAWN},
+    S.APPROVED: {A.PLACE: S.PLACED, A.WITHDRAW: S.WITHDRAWN},
+    S.REJECTED: {},
+    S.PLACED: {A.ACTIVATE: S.ACTIVE, A.RELEASE: S.RELEASED},
+    S.ACTIVE: {A.EXPIRE: S.EXPIRED, A.RELEASE: S.RELEASED},
+    S.EXPIRED: {},
+    S.RELEASED: {},
+    S.WITHDRAWN: {},
+}
+
+
+class RequestKind(StrEnum):
+    NEW = "new"  # new capacity
+    CHANGE = "change"  # grow or shrink the items of an active request
+
+
+class ApprovalStage(StrEnum):
+    """Who signs a step of an approval chain."""
+
+    SECTION_HEAD = "section_head"  # a department admin of the filing section
+    DEPARTMENT_ADMIN = "department_admin"  # a department admin of the top-level department
+    CLOUD_OFFICE = "cloud_office"  # an operator of the cloud office
+    FINANCE = "finance"  # finance, for requests above a cost threshold
+
+
+class StepStatus(StrEnum):
+    WAITING = "waiting"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class UsageLevel(StrEnum):
+    """How close a quota is to its limit (pages colour bars by it)."""
+
+    OK = "ok"
+    WARNING = "warning"  # ≥ 80 %
+    CRITICAL = "critical"  # ≥ 95 %

@@ -1,0 +1,96 @@
+"""Running capacity: activate placed capacity, release it, renew its term."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from infra.audit.actor import Actor
+from infra.audit.service import record
+from infra.database import utcnow
+from infra.errors import Conflict, InvalidInput
+from infra.tenancy.requests import rules
+from infra.tenancy.requests.enums import RequestAction, RequestKind
+from infra.tenancy.requests.models import Allocation, ResourceRequest
+from infra.tenancy.requests.service import ENTITY, get_request, transition
+from infra.tenancy.scope import Scope
+
+
+def activate_request(
+    session: Session, *, scope: Scope, actor: Actor, request_id: int
+) -> ResourceRequest:
+    """Provisioning is done: the placed capacity is live (metering starts)."""
+    request = get_request(session, scope=scope, request_id=request_id, lock=True)
+    _only_new(request, "activated")
+    transition(session, request, RequestAction.ACTIVATE, actor=actor)
+    return request
+
+
+def release_allocations(session: Session, *, request_id: int) -> int:
+    """Give back every open allocation of the request; returns how many were open."""
+    result = session.execute(
+        update(Allocation)
+        .where(Allocation.request_id == request_id, Allocation.released_at.is_(None))
+        .values(released_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def release_request(
+    session: Session, *, scope: Scope, actor: Actor, request_id: int
+) -> ResourceRequest:
+    """The department gives the capacity back before its term ends."""
+    request = get_request(session, scope=scope, request_id=request_id, lock=True)
+    _only_new(request, "released")
+    transition(session, request, RequestAction.RELEASE, actor=actor)
+    released = release_allocations(session, request_id=request.id)
+    record(
+        session,
+        actor=actor,
+        action="release_allocations",
+        entity=ENTITY,
+        entity_id=request.id,
+        after={"allocations": released},
+        department_id=request.department_id,
+    )
+    return request
+
+
+def renew_request(
+    session: Session, *, scope: Scope, actor: Actor, request_id: int, ends_on: dt.date
+) -> ResourceRequest:
+    """Extend the term of running capacity (the reminders start over)."""
+    request = get_request(session, scope=scope, request_id=request_id, lock=True)
+    _only_new(request, "renewed")
+    if not request.state.holds_allocation:
+        raise Conflict(
+            "state",
+            f"request {request.id} is {request.state.value}: only placed or "
+            "active capacity can be renewed",
+        )
+    if request.ends_on is not None and ends_on <= request.ends_on:
+        raise InvalidInput.one("ends_on", f"must be after the current end, {request.ends_on}")
+    rules.check_term(wanted_by=None, ends_on=ends_on)
+    before = {"ends_on": request.ends_on}
+    request.ends_on, request.reminded_days = ends_on, None
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="renew",
+        entity=ENTITY,
+        entity_id=request.id,
+        before=before,
+        after={"ends_on": ends_on},
+        department_id=request.department_id,
+    )
+    return request
+
+
+def _only_new(request: ResourceRequest, verb: str) -> None:
+    if request.kind is RequestKind.CHANGE:
+        raise Conflict(
+            "kind", f"request {request.id} is a change request: the request it changes is {verb}"
+        )
