@@ -72,7 +72,8 @@ def shared_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _clean(engine: Engine) -> None:
+def clean_database(engine: Engine) -> None:
+    """Empty every table (module-scoped fixtures call it when they are done)."""
     tables = list(reversed(Base.metadata.sorted_tables))
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -88,7 +89,7 @@ def _clean(engine: Engine) -> None:
 def engine(shared_engine: Engine) -> Iterator[Engine]:
     """The run's database, emptied after the test."""
     yield shared_engine
-    _clean(shared_engine)
+    clean_database(shared_engine)
 
 
 @pytest.fixture
