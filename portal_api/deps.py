@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
 from infra.database import session_scope
-from infra.errors import NotAuthenticated, PermissionDenied
+from infra.errors import FieldProblem, InvalidInput, NotAuthenticated, PermissionDenied
+from infra.schemas import MAX_INTEGER
 from infra.tenancy.accounts import token_for, token_needs_touch, touch_token
 from infra.tenancy.models import User
 from infra.tenancy.scope import Scope, scope_for
@@ -101,6 +102,24 @@ class Allow:
 
     def __repr__(self) -> str:
         return f"Allow({self.permission.value})"
+
+
+def integers_in_range(request: Request) -> None:
+    """Refuse path and query integers beyond what the database stores, on every backend alike
+    (SQLite cannot even bind them; PostgreSQL would quietly find nothing)."""
+    params = {**request.path_params, **request.query_params}
+    problems = [
+        FieldProblem(name, f"must be between {-MAX_INTEGER:,} and {MAX_INTEGER:,}")
+        for name, value in params.items()
+        if isinstance(value, str) and _beyond_integers(value)
+    ]
+    if problems:
+        raise InvalidInput(*problems)
+
+
+def _beyond_integers(value: str) -> bool:
+    digits = value.strip().removeprefix("-")
+    return digits.isdigit() and (len(digits) > 19 or int(digits) > MAX_INTEGER)
 
 
 class Public:

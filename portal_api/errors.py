@@ -60,9 +60,12 @@ def _fields_of(exc: GovcloudError) -> list[tuple[str, str]]:
     return [(field, rest)] if sep and " " not in field else []
 
 
-def _field_name(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] == "body":
+def _field_name(error: dict[str, Any]) -> str:
+    """``limit`` for ("body", "limit"), ("query", "limit") or ("path", "limit")."""
+    if error.get("type") == "json_invalid":
+        return "body"  # its location is a character offset, not a field
+    parts = [str(p) for p in error["loc"]]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
         parts = parts[1:]
     return ".".join(parts) or "body"
 
@@ -70,10 +73,12 @@ def _field_name(loc: Sequence[Any]) -> str:
 def _validation_message(error: dict[str, Any]) -> str:
     if error.get("type") == "json_invalid":
         detail = (error.get("ctx") or {}).get("error", "")
-        return f"malformed JSON: {detail}".rstrip(": ")
+        where = error["loc"][-1] if len(error["loc"]) > 1 else None
+        at = f" at character {where}" if isinstance(where, int) else ""
+        return f"malformed JSON{at}: {detail}".rstrip(": ")
     if error.get("type") == "extra_forbidden":
         return "unknown field"
-    return str(error.get("msg", "invalid value"))
+    return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
 
 
 def _respond(
@@ -96,7 +101,7 @@ async def _govcloud_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    fields = [(_field_name(e["loc"]), _validation_message(e)) for e in exc.errors()]
+    fields = [(_field_name(e), _validation_message(e)) for e in exc.errors()]
     message = "; ".join(f"{name}: {text}" for name, text in fields)
     return _respond(request, error_body("invalid_input", message, fields), 422)
 

@@ -8,13 +8,20 @@ go to whichever backend the test's ``job_backend`` installed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from infra.database import session_factories
-from infra.jobs.runner import InProcessBackend
+from infra.jobs.runner import InProcessBackend, set_backend
 from infra.settings import get_settings
+from tests import factories
+from tests.conftest import clean_database
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +35,32 @@ def api_app(shared_engine: Engine) -> FastAPI:
 def app(api_app: FastAPI, engine: Engine, job_backend: InProcessBackend) -> FastAPI:
     """Overrides tests/conftest.py's ``app``: the run's shared app (``client`` uses it)."""
     return api_app
+
+
+@dataclass
+class SharedWorld:
+    """A client, a session and a world that several tests share (see ``module_world``)."""
+
+    client: TestClient
+    session: Session
+    world: factories.World
+
+
+@pytest.fixture(scope="module")
+def module_world(api_app: FastAPI, shared_engine: Engine) -> Iterator[SharedWorld]:
+    """One world (two sibling departments under a city, a signed-in user of every role) for a
+    whole module whose tests each leave the database as they found it or make fresh objects
+    of their own: the world is built once per database instead of once per test.  The client
+    answers server errors with a 500 (so a test can name the request) instead of raising;
+    the module's jobs run on an in-process backend of its own.  Emptied at the end."""
+    reader, writer = session_factories(shared_engine)
+    backend = InProcessBackend(2, writer)
+    previous = set_backend(backend)
+    try:
+        with reader() as session:
+            client = TestClient(api_app, raise_server_exceptions=False)
+            yield SharedWorld(client, session, factories.world(session))
+    finally:
+        backend.shutdown(wait=True)
+        set_backend(previous)
+        clean_database(shared_engine)

@@ -15,25 +15,22 @@ listed as not department-scoped fails ``test_every_path_parameter_is_declared``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from infra.database import session_factories
-from infra.jobs.runner import InProcessBackend, set_backend
 from infra.tenancy.enums import DepartmentKind, Role
 from infra.tenancy.models import Department
 from portal_api.deps import PUBLIC, Allow, QuotaReader
 from portal_api.permissions import RULES, Permission, allowed
 from portal_api.routes_index import ApiRoute, api_routes, declared_access, declared_accesses
 from tests import factories
-from tests.conftest import clean_database
+from tests.portal_api.conftest import SharedWorld
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 MISSING = "999999"  # an id no test object has
@@ -97,36 +94,6 @@ def _routes() -> list[ApiRoute]:
 
 
 ROUTES = _routes()
-
-
-@dataclass
-class Matrix:
-    client: TestClient
-    session: Session
-    world: factories.World
-
-
-@pytest.fixture(scope="module")
-def matrix(shared_engine: Engine) -> Iterator[Matrix]:
-    """One app, one world (two sibling departments, a signed-in user of every role) for the
-    whole module: each check makes fresh objects of its own, so the checks cannot disturb one
-    another, and the world is built once per database instead of once per route.  The client
-    answers server errors with a 500 (so the matrix can name the route) instead of raising."""
-    from infra.settings import get_settings
-    from portal_api.app import create_app
-
-    reader, writer = session_factories(shared_engine)
-    backend = InProcessBackend(2, writer)
-    previous = set_backend(backend)
-    app = create_app(get_settings(), writer, with_pages=False)
-    try:
-        with reader() as session:
-            client = TestClient(app, raise_server_exceptions=False)
-            yield Matrix(client, session, factories.world(session))
-    finally:
-        backend.shutdown(wait=True)
-        set_backend(previous)
-        clean_database(shared_engine)
 
 
 def _call(
@@ -209,9 +176,9 @@ def test_every_path_parameter_is_declared(route: ApiRoute) -> None:
 
 @pytest.mark.parametrize("route", ROUTES, ids=_id)
 def test_anonymous_callers_are_refused_unless_the_route_is_public(
-    matrix: Matrix, route: ApiRoute
+    module_world: SharedWorld, route: ApiRoute
 ) -> None:
-    response = _call(matrix.client, route, {}, {})
+    response = _call(module_world.client, route, {}, {})
     assert response.status_code < 500, response.text
     if declared_access(route.route) == "public":
         assert response.status_code != 401, response.text
@@ -223,10 +190,10 @@ def test_anonymous_callers_are_refused_unless_the_route_is_public(
 @pytest.mark.parametrize(
     "route", [r for r in ROUTES if declared_access(r.route) != "public"], ids=_id
 )
-def test_role_and_department_matrix(matrix: Matrix, route: ApiRoute) -> None:
+def test_role_and_department_matrix(module_world: SharedWorld, route: ApiRoute) -> None:
     access = declared_access(route.route)
     assert isinstance(access, Permission)
-    session, w = matrix.session, matrix.world
+    session, w = module_world.session, module_world.world
     scoped = [p for p in _params(route) if p in RESOURCES]
     failures: list[str] = []
 
@@ -251,7 +218,7 @@ def test_role_and_department_matrix(matrix: Matrix, route: ApiRoute) -> None:
         sides = {"own": w.own, "other": w.other} if scoped else {"no object": None}
         for side, dept in sides.items():
             values = {p: RESOURCES[p].make(session, dept) for p in scoped} if dept else {}
-            response = _call(matrix.client, route, values, headers)
+            response = _call(module_world.client, route, values, headers)
             if not allowed(role, access):
                 check(role, side, "denied", response)
             elif not scoped:
