@@ -29,15 +29,23 @@ class InputModel(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _plain_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        if field is None or not _numeric(field.annotation):
-            return value
-        if isinstance(value, bool):
+    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and cls._is_numeric(info):
             raise ValueError("expected a number, not true or false")
-        if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _integers_fit_the_database(cls, value: Any, info: ValidationInfo) -> Any:
+        # After conversion, so "99999999999999999999" from a form is caught as well.
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
             raise ValueError(f"must be between {-MAX_INTEGER:,} and {MAX_INTEGER:,}")
         return value
+
+    @classmethod
+    def _is_numeric(cls, info: ValidationInfo) -> bool:
+        field = cls.model_fields.get(info.field_name or "")
+        return field is not None and _numeric(field.annotation)
 
 
 class OutputModel(BaseModel):
