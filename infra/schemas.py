@@ -14,10 +14,10 @@ T = TypeVar("T")
 MAX_INTEGER = 2**63 - 1
 
 
-def _numeric(annotation: Any) -> bool:
+def is_numeric_type(annotation: Any) -> bool:
     """Whether a field's type is a number (possibly optional), and not a boolean."""
     if get_origin(annotation) in (Union, types.UnionType):
-        return any(_numeric(arg) for arg in get_args(annotation))
+        return any(is_numeric_type(arg) for arg in get_args(annotation))
     return annotation in (int, float, decimal.Decimal)
 
 
@@ -45,7 +45,7 @@ class InputModel(BaseModel):
     @classmethod
     def _is_numeric(cls, info: ValidationInfo) -> bool:
         field = cls.model_fields.get(info.field_name or "")
-        return field is not None and _numeric(field.annotation)
+        return field is not None and is_numeric_type(field.annotation)
 
 
 class OutputModel(BaseModel):
@@ -66,4 +66,4 @@ class PageParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_INTEGER)

@@ -508,6 +508,15 @@ CASES = [
         "department_id",
         "between",
     ),
+    Case(
+        "page offset beyond any integer",
+        "GET",
+        lambda w, m: f"/api/v1/quotas?offset={HUGE}",
+        None,
+        422,
+        "offset",
+        "less than or equal to",
+    ),
 ]
 
 

@@ -158,6 +158,8 @@ def test_department_users_see_only_their_departments_jobs(
                 assert response.json()["error"] == "not_found"
     admin = w.headers[Role.DEPARTMENT_ADMIN]
     assert client.post(f"/api/v1/jobs/{other.id}/cancel", headers=admin).status_code == 404
+    digits = "1" * 32  # a job id is text, however many digits it happens to have
+    assert client.get(f"/api/v1/jobs/{digits}", headers=admin).status_code == 404
     assert client.get(f"/api/v1/jobs/{mine.id}", headers=admin).status_code == 200
     everything = client.get("/api/v1/jobs", headers=w.headers[Role.AUDITOR]).json()
     assert everything["total"] == 4

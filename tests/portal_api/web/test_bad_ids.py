@@ -19,8 +19,7 @@ HUGE = "9" * 25
         f"/quotas/{HUGE}/edit",
         f"/users/{HUGE}/edit",
         f"/departments/{HUGE}/edit",
-        f"/quotas?department_id={HUGE}",
-        f"/users?department_id={HUGE}",
+        f"/quotas?offset={HUGE}",
     ],
 )
 def test_huge_ids_in_page_addresses(app: FastAPI, world: factories.World, path: str) -> None:
@@ -30,6 +29,16 @@ def test_huge_ids_in_page_addresses(app: FastAPI, world: factories.World, path: 
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("text/html")
     assert "<nav" in response.text
+
+
+@pytest.mark.parametrize("path", ["/quotas", "/users", "/quotas/new"])
+def test_huge_ids_in_page_filters_are_ignored_like_any_malformed_filter(
+    app: FastAPI, world: factories.World, path: str
+) -> None:
+    client = TestClient(app, raise_server_exceptions=False)
+    sign_in(client, world.users[Role.OPERATOR])
+    assert client.get(f"{path}?department_id={HUGE}").status_code == 200
+    assert client.get(f"{path}?department_id=police").status_code == 200
 
 
 @pytest.mark.parametrize(
