@@ -138,6 +138,8 @@ def update_user(
         user.session_epoch += 1
     session.flush()
     after = snapshot(user)
+    if after == before and password is None:
+        return user  # nothing changed: nothing to record
     if password is not None:
         after["password"] = "changed"  # noqa: S105  (records that it changed, not what to)
     record(
