@@ -7,6 +7,7 @@ Every refusal has the same body: ``{"error": code, "message": text, "fields": [{
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,8 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from infra.all_models import Base
 from infra.errors import (
     Conflict,
     GovcloudError,
@@ -108,9 +111,30 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _integrity_error(request: Request, exc: Exception) -> Response:
     # The services check uniqueness first; this is the backstop for two requests racing.
+    assert isinstance(exc, IntegrityError)
     log.warning("integrity error: %s", exc)
-    message = "the change clashes with data written at the same time; retry"
-    return _respond(request, error_body("conflict", message), 409)
+    reason = "clashes with data written at the same time; retry"
+    fields = [(name, reason) for name in clashing_columns(exc)]
+    message = "; ".join(f"{name}: {text}" for name, text in fields) or f"the change {reason}"
+    return _respond(request, error_body("conflict", message, fields), 409)
+
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
+
+
+def clashing_columns(exc: IntegrityError) -> list[str]:
+    """The columns of the unique constraint a write ran into (PostgreSQL names the
+    constraint; SQLite names the columns)."""
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if constraint:
+        for table in Base.metadata.tables.values():
+            for candidate in table.constraints:
+                if candidate.name == constraint and isinstance(
+                    candidate, ColumnCollectionConstraint
+                ):
+                    return [column.name for column in candidate.columns]
+    found = _SQLITE_UNIQUE.search(str(exc.orig))
+    return [part.strip().rsplit(".", 1)[-1] for part in found.group(1).split(",")] if found else []
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
