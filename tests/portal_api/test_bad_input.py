@@ -517,6 +517,16 @@ CASES = [
         "offset",
         "less than or equal to",
     ),
+    Case(
+        "event id beyond any integer",
+        "GET",
+        lambda w, m: "/api/v1/jobs/0123456789abcdef/stream",
+        None,
+        422,
+        "last-event-id",
+        "less than or equal to",
+        {"Last-Event-ID": str(HUGE)},
+    ),
 ]
 
 
