@@ -45,6 +45,7 @@ class Scoped:
     given department (or below it) and returns its key."""
 
     make: Callable[[Session, Department], object]
+    listed_at: str  # the collection the object appears in (``items`` of a page)
 
 
 def _section(session: Session, dept: Department) -> Department:
@@ -52,10 +53,12 @@ def _section(session: Session, dept: Department) -> Department:
 
 
 RESOURCES: dict[str, Scoped] = {
-    "department_id": Scoped(lambda s, d: _section(s, d).id),
-    "quota_id": Scoped(lambda s, d: factories.quota(s, dept=_section(s, d)).id),
-    "user_id": Scoped(lambda s, d: factories.user(s, role=Role.DEPARTMENT_USER, dept=d).id),
-    "job_id": Scoped(lambda s, d: factories.job(s, dept=d).id),
+    "department_id": Scoped(lambda s, d: _section(s, d).id, "/api/v1/departments"),
+    "quota_id": Scoped(lambda s, d: factories.quota(s, dept=_section(s, d)).id, "/api/v1/quotas"),
+    "user_id": Scoped(
+        lambda s, d: factories.user(s, role=Role.DEPARTMENT_USER, dept=d).id, "/api/v1/users"
+    ),
+    "job_id": Scoped(lambda s, d: factories.job(s, dept=d).id, "/api/v1/jobs"),
 }
 
 # Path parameters that do not name department data, and why.
@@ -227,3 +230,26 @@ def test_role_and_department_matrix(module_world: SharedWorld, route: ApiRoute) 
                 sees = SEES_OWN if side == "own" else SEES_OTHER
                 check(role, side, "reached" if role in sees else "hidden", response)
     assert not failures, f"{_id(route)} ({access.value}):\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("param", sorted(RESOURCES))
+def test_collections_show_each_role_only_what_it_may_see(
+    module_world: SharedWorld, param: str
+) -> None:
+    resource = RESOURCES[param]
+    route = next(r for r in ROUTES if r.method == "GET" and r.path == resource.listed_at)
+    access = declared_access(route.route)
+    assert isinstance(access, Permission)
+    session, w = module_world.session, module_world.world
+    own, other = resource.make(session, w.own), resource.make(session, w.other)
+    for role in Role:
+        response = module_world.client.get(
+            f"{resource.listed_at}?limit=500", headers=w.headers[role]
+        )
+        if not allowed(role, access):
+            assert response.status_code == 403, (role, response.text)
+            continue
+        assert response.status_code == 200, (role, response.text)
+        listed = {item["id"] for item in response.json()["items"]}
+        assert (own in listed) == (role in SEES_OWN), (role, "own")
+        assert (other in listed) == (role in SEES_OTHER), (role, "other")
