@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from infra.database import session_factories
-from infra.jobs.runner import InProcessBackend, set_backend
+from infra.jobs.runner import InlineBackend, InProcessBackend, set_backend
 from infra.settings import get_settings
 from tests import factories
 from tests.conftest import clean_database
@@ -51,10 +51,12 @@ def module_world(api_app: FastAPI, shared_engine: Engine) -> Iterator[SharedWorl
     """One world (two sibling departments under a city, a signed-in user of every role) for a
     whole module whose tests each leave the database as they found it or make fresh objects
     of their own: the world is built once per database instead of once per test.  The client
-    answers server errors with a 500 (so a test can name the request) instead of raising;
-    the module's jobs run on an in-process backend of its own.  Emptied at the end."""
+    answers server errors with a 500 (so a test can name the request) instead of raising.
+    Jobs run inline, inside the request that submits them: no thread writes behind the
+    tests' backs (on SQLite a background writer makes the shared session's next write fail
+    with "database is locked", its snapshot being stale).  Emptied at the end."""
     reader, writer = session_factories(shared_engine)
-    backend = InProcessBackend(2, writer)
+    backend = InlineBackend(writer)
     previous = set_backend(backend)
     try:
         with reader() as session:
