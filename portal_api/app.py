@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 import infra.audit.jobs  # noqa: F401  (registers the audit job handlers)
@@ -30,7 +30,7 @@ from portal_api.api import (
     usage,
     users,
 )
-from portal_api.deps import PUBLIC
+from portal_api.deps import PUBLIC, integers_in_range
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ API_PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
+    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(integers_in_range)])
     for module in (
         health,
         auth,

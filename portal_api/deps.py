@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
 from infra.database import session_scope
-from infra.errors import NotAuthenticated, PermissionDenied
+from infra.errors import FieldProblem, InvalidInput, NotAuthenticated, PermissionDenied
+from infra.schemas import MAX_INTEGER, is_numeric_type
 from infra.tenancy.accounts import token_for, token_needs_touch, touch_token
 from infra.tenancy.models import User
 from infra.tenancy.scope import Scope, scope_for
@@ -101,6 +103,48 @@ class Allow:
 
     def __repr__(self) -> str:
         return f"Allow({self.permission.value})"
+
+
+def integers_in_range(request: Request) -> None:
+    """Refuse integer path and query parameters beyond what the database stores, on every
+    backend alike (SQLite cannot even bind them; PostgreSQL would quietly find nothing)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    params = {**request.path_params, **request.query_params}
+    problems = [
+        FieldProblem(name, f"must be between {-MAX_INTEGER:,} and {MAX_INTEGER:,}")
+        for name in _integer_parameters(route)
+        if isinstance(params.get(name), str) and _beyond_integers(params[name])
+    ]
+    if problems:
+        raise InvalidInput(*problems)
+
+
+def _integer_parameters(route: APIRoute) -> frozenset[str]:
+    """Names of the route's integer path and query parameters (its dependencies' too),
+    worked out once per route and kept on it (routes are not hashable)."""
+    known: frozenset[str] | None = getattr(route, "_govcloud_integer_params", None)
+    if known is None:
+        known = _find_integer_parameters(route)
+        route._govcloud_integer_params = known  # type: ignore[attr-defined]
+    return known
+
+
+def _find_integer_parameters(route: APIRoute) -> frozenset[str]:
+    found, stack = set(), [route.dependant]
+    while stack:
+        dependant = stack.pop()
+        for param in (*dependant.path_params, *dependant.query_params):
+            if is_numeric_type(param.field_info.annotation):
+                found.add(param.alias)
+        stack.extend(dependant.dependencies)
+    return frozenset(found)
+
+
+def _beyond_integers(value: str) -> bool:
+    digits = value.strip().removeprefix("-")
+    return digits.isdigit() and (len(digits) > 19 or int(digits) > MAX_INTEGER)
 
 
 class Public:

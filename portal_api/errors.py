@@ -7,6 +7,7 @@ Every refusal has the same body: ``{"error": code, "message": text, "fields": [{
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,8 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from infra.all_models import Base
 from infra.errors import (
     Conflict,
     GovcloudError,
@@ -60,9 +63,12 @@ def _fields_of(exc: GovcloudError) -> list[tuple[str, str]]:
     return [(field, rest)] if sep and " " not in field else []
 
 
-def _field_name(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] == "body":
+def _field_name(error: dict[str, Any]) -> str:
+    """``limit`` for ("body", "limit"), ("query", "limit") or ("path", "limit")."""
+    if error.get("type") == "json_invalid":
+        return "body"  # its location is a character offset, not a field
+    parts = [str(p) for p in error["loc"]]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
         parts = parts[1:]
     return ".".join(parts) or "body"
 
@@ -70,10 +76,12 @@ def _field_name(loc: Sequence[Any]) -> str:
 def _validation_message(error: dict[str, Any]) -> str:
     if error.get("type") == "json_invalid":
         detail = (error.get("ctx") or {}).get("error", "")
-        return f"malformed JSON: {detail}".rstrip(": ")
+        where = error["loc"][-1] if len(error["loc"]) > 1 else None
+        at = f" at character {where}" if isinstance(where, int) else ""
+        return f"malformed JSON{at}: {detail}".rstrip(": ")
     if error.get("type") == "extra_forbidden":
         return "unknown field"
-    return str(error.get("msg", "invalid value"))
+    return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
 
 
 def _respond(
@@ -100,16 +108,37 @@ async def _govcloud_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    fields = [(_field_name(e["loc"]), _validation_message(e)) for e in exc.errors()]
+    fields = [(_field_name(e), _validation_message(e)) for e in exc.errors()]
     message = "; ".join(f"{name}: {text}" for name, text in fields)
     return _respond(request, error_body("invalid_input", message, fields), 422)
 
 
 async def _integrity_error(request: Request, exc: Exception) -> Response:
     # The services check uniqueness first; this is the backstop for two requests racing.
+    assert isinstance(exc, IntegrityError)
     log.warning("integrity error: %s", exc)
-    message = "the change clashes with data written at the same time; retry"
-    return _respond(request, error_body("conflict", message), 409)
+    reason = "clashes with data written at the same time; retry"
+    fields = [(name, reason) for name in clashing_columns(exc)]
+    message = "; ".join(f"{name}: {text}" for name, text in fields) or f"the change {reason}"
+    return _respond(request, error_body("conflict", message, fields), 409)
+
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
+
+
+def clashing_columns(exc: IntegrityError) -> list[str]:
+    """The columns of the unique constraint a write ran into (PostgreSQL names the
+    constraint; SQLite names the columns)."""
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if constraint:
+        for table in Base.metadata.tables.values():
+            for candidate in table.constraints:
+                if candidate.name == constraint and isinstance(
+                    candidate, ColumnCollectionConstraint
+                ):
+                    return [column.name for column in candidate.columns]
+    found = _SQLITE_UNIQUE.search(str(exc.orig))
+    return [part.strip().rsplit(".", 1)[-1] for part in found.group(1).split(",")] if found else []
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -33,14 +33,21 @@ def api_routes(app: FastAPI, prefix: str = "/api/") -> Iterator[ApiRoute]:
                 yield ApiRoute(method, path, route)
 
 
-def declared_access(route: APIRoute) -> Permission | str | None:
-    """The permission a route demands, ``"public"``, or None when it declares nothing."""
+def declared_accesses(route: APIRoute) -> list[Permission | str]:
+    """Every permission (or ``"public"``) a route's dependencies declare; exactly one is right."""
+    found: list[Permission | str] = []
     stack = list(route.dependant.dependencies)
     while stack:
         dependency = stack.pop()
         if isinstance(dependency.call, Allow):
-            return dependency.call.permission
-        if isinstance(dependency.call, Public):
-            return "public"
+            found.append(dependency.call.permission)
+        elif isinstance(dependency.call, Public):
+            found.append("public")
         stack.extend(dependency.dependencies)
-    return None
+    return found
+
+
+def declared_access(route: APIRoute) -> Permission | str | None:
+    """The permission a route demands, ``"public"``, or None when it declares nothing."""
+    found = declared_accesses(route)
+    return found[0] if found else None

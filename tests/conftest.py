@@ -72,23 +72,29 @@ def shared_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _clean(engine: Engine) -> None:
+def clean_database(engine: Engine) -> None:
+    """Empty every table (module-scoped fixtures call it when they are done).
+
+    Plain DELETEs, children first: on PostgreSQL they take milliseconds on a test's few rows,
+    where TRUNCATE of every table costs about half a second per test.  Self-references
+    (departments' parents) are cut first so one statement can remove a whole tree.
+    """
     tables = list(reversed(Base.metadata.sorted_tables))
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(text("PRAGMA defer_foreign_keys=ON"))  # departments refer to themselves
-            for table in tables:
-                conn.execute(table.delete())
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("PRAGMA defer_foreign_keys=ON"))
+        for table in tables:
+            for fk in table.foreign_keys:
+                if fk.column.table is table and fk.parent.nullable:
+                    conn.execute(table.update().values({fk.parent.name: None}))
+            conn.execute(table.delete())
 
 
 @pytest.fixture
 def engine(shared_engine: Engine) -> Iterator[Engine]:
     """The run's database, emptied after the test."""
     yield shared_engine
-    _clean(shared_engine)
+    clean_database(shared_engine)
 
 
 @pytest.fixture

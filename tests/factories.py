@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
+from infra.database import utcnow
 from infra.inventory.enums import NetworkZone
+from infra.jobs.enums import JobStatus
+from infra.jobs.models import Job
 from infra.tenancy import accounts, service
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
 from infra.tenancy.models import Department, Quota, User
@@ -110,3 +114,31 @@ def world(session: Session) -> World:
     users = {role: user(session, role=role, dept=own) for role in Role}
     headers = {role: bearer(session, u) for role, u in users.items()}
     return World(city, own, other, section, users, headers)
+
+
+def job(
+    session: Session,
+    *,
+    dept: Department | None,
+    status: JobStatus = JobStatus.SUCCEEDED,
+    created_by: User | None = None,
+) -> Job:
+    """A job row as the runner leaves it (no handler runs)."""
+    finished = status.finished
+    row = Job(
+        id=uuid.uuid4().hex,
+        kind="tests.noop",
+        title="a test job",
+        status=status,
+        progress=100 if status is JobStatus.SUCCEEDED else 0,
+        params={},
+        department_id=dept.id if dept else None,
+        created_by=created_by.username if created_by else SYSTEM.username,
+        created_by_id=created_by.id if created_by else None,
+        cancel_requested=False,
+        started_at=utcnow() if status is not JobStatus.QUEUED else None,
+        finished_at=utcnow() if finished else None,
+    )
+    session.add(row)
+    session.commit()
+    return row

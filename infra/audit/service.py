@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, inspect, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
@@ -85,13 +87,27 @@ def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
 
 
 def _locked_head(session: Session) -> AuditHead:
-    head = session.scalars(
-        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
-    ).one_or_none()
+    """The chain's head row, locked for this transaction (created on the very first append).
+
+    Read afresh (``populate_existing``): a session reused across transactions must not trust
+    the copy it remembers.  Two first appends racing on PostgreSQL both try to create the row;
+    ``ON CONFLICT DO NOTHING`` makes the second wait for the first and then lock its row.
+    """
+    query = (
+        select(AuditHead)
+        .where(AuditHead.id == HEAD_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    head = session.scalars(query).one_or_none()
     if head is None:
-        head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS_HASH)
-        session.add(head)
-        session.flush()
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(AuditHead)
+            .values(id=HEAD_ID, seq=0, hash=GENESIS_HASH)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        head = session.scalars(query).one()
     return head
 
 
@@ -169,6 +185,10 @@ def verify_chain(session: Session) -> ChainReport:
             )
         prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
     head = session.get(AuditHead, HEAD_ID)
+    if head is None and checked:
+        return ChainReport(
+            False, checked, checked + 1, f"the chain's head record is missing after {checked}"
+        )
     if head is not None and (head.seq, head.hash) != (checked, prev_hash):
         return ChainReport(
             False, checked, checked + 1, f"entries after {checked} are missing (head is {head.seq})"

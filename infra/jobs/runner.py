@@ -110,7 +110,8 @@ def run_job(job_id: str, factory: sessionmaker[Session] | None = None) -> None:
         handler = handler_for(kind)
         if handler is None:
             raise GovcloudError(f"no handler is registered for job kind {kind!r}")
-        result = handler(context, params)
+        returned = handler(context, params)
+        result = json_safe(returned) if returned else None  # unstorable: the job fails
     except JobCancelled:
         status, error = JobStatus.CANCELLED, "cancelled on request"
     except GovcloudError as exc:
@@ -126,7 +127,7 @@ def run_job(job_id: str, factory: sessionmaker[Session] | None = None) -> None:
     with session_scope(factory) as session:
         values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "error": error}
         if status is JobStatus.SUCCEEDED:
-            values.update(progress=100, result=json_safe(result) if result else None)
+            values.update(progress=100, result=result)
         session.execute(update(Job).where(Job.id == job_id).values(**values))
 
 

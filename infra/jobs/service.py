@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
 from infra.audit.service import json_safe
+from infra.database import utcnow
 from infra.errors import Conflict, NotFound
 from infra.jobs.enums import JobStatus
 from infra.jobs.models import Job, JobEvent
@@ -128,7 +129,9 @@ def cancel_job(session: Session, *, scope: Scope, job_id: str, user_id: int | No
     session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-        .values(status=JobStatus.CANCELLED, error="cancelled before it started")
+        .values(
+            status=JobStatus.CANCELLED, error="cancelled before it started", finished_at=utcnow()
+        )
     )
     session.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True))
     session.refresh(job)
@@ -140,7 +143,11 @@ def recover_interrupted(session: Session) -> list[str]:
     session.execute(
         update(Job)
         .where(Job.status == JobStatus.RUNNING)
-        .values(status=JobStatus.FAILED, error="interrupted: the control panel restarted")
+        .values(
+            status=JobStatus.FAILED,
+            error="interrupted: the control panel restarted",
+            finished_at=utcnow(),
+        )
     )
     queued = list(session.scalars(select(Job.id).where(Job.status == JobStatus.QUEUED)))
     session.info.setdefault(_PENDING, []).extend(queued)

@@ -44,9 +44,11 @@ def run_migrations_online() -> None:
         _run(connectable)
         return
     engine = make_engine(_url())
-    with engine.connect() as connection:
-        _run(connection)
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:  # `alembic check` raises when it finds drift: close the pool all the same
+        engine.dispose()
 
 
 def _run(connection: object) -> None:

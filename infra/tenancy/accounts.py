@@ -118,7 +118,7 @@ def update_user(
     """Change a user's name, password, role, membership, language or activity."""
     user = get_user(session, scope=scope, user_id=user_id)
     changes = data.model_dump(exclude_unset=True)
-    for key in ("display_name", "is_active", "locale"):
+    for key in ("display_name", "is_active", "locale", "role"):
         if key in changes and changes[key] is None:
             raise InvalidInput.one(key, "may not be null")
     if user.role not in grantable_roles(actor.role):
@@ -138,6 +138,8 @@ def update_user(
         user.session_epoch += 1
     session.flush()
     after = snapshot(user)
+    if after == before and password is None:
+        return user  # nothing changed: nothing to record
     if password is not None:
         after["password"] = "changed"  # noqa: S105  (records that it changed, not what to)
     record(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from infra.inventory.enums import NetworkZone
 from infra.schemas import InputModel, OutputModel
@@ -101,10 +101,11 @@ class QuotaCreate(InputModel):
     zone: NetworkZone
     limit: int = Field(ge=0)
 
-    @model_validator(mode="after")
-    def _limit_within_maximum(self) -> QuotaCreate:
-        _check_limit(self.resource, self.limit)
-        return self
+    @field_validator("limit")
+    @classmethod
+    def _limit_within_maximum(cls, limit: int, info: ValidationInfo) -> int:
+        _check_limit(info.data.get("resource"), limit)  # named on ``limit``, not the body
+        return limit
 
 
 class QuotaUpdate(InputModel):

@@ -105,6 +105,8 @@ def update_department(
     for key, value in changes.items():
         setattr(department, key, value)
     session.flush()
+    if snapshot(department) == before:
+        return department  # nothing changed: nothing to record
     record(
         session,
         actor=actor,
@@ -228,6 +230,8 @@ def update_quota(
             "limit",
             f"limit for {quota.resource.value} must be at most {maximum:,}, got {data.limit:,}",
         )
+    if data.limit == quota.limit:
+        return quota  # nothing changed: nothing to record
     before = snapshot(quota)
     quota.limit = data.limit
     session.flush()

@@ -14,7 +14,7 @@ from infra.database import session_scope
 from infra.jobs import service
 from infra.jobs.enums import JobStatus
 from infra.jobs.schemas import JobEventRead, JobRead
-from infra.schemas import Page, PageParams
+from infra.schemas import MAX_INTEGER, Page, PageParams
 from infra.tenancy.scope import Scope
 from portal_api.deps import JobCanceller, JobReader, SessionDep
 
@@ -86,7 +86,7 @@ def stream_job(
     session: SessionDep,
     principal: JobReader,
     job_id: str,
-    last_event_id: Annotated[int, Header(ge=0)] = 0,
+    last_event_id: Annotated[int, Header(ge=0, le=MAX_INTEGER)] = 0,
 ) -> StreamingResponse:
     """Server-sent events: every job event as it is written, then ``end`` with the status."""
     service.get_job(session, scope=principal.scope, job_id=job_id, user_id=principal.user.id)

@@ -6,9 +6,10 @@ the HTML error page it uses for every non-API path.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from portal_api.deps import integers_in_range
 from portal_api.web.render import STATIC_DIR, html_error_page
 from portal_api.web.views import (
     account,
@@ -36,6 +37,8 @@ def install(app: FastAPI) -> None:
         inventory,
         requests,
     ):
-        app.include_router(module.router, include_in_schema=False)
+        app.include_router(
+            module.router, include_in_schema=False, dependencies=[Depends(integers_in_range)]
+        )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.html_error_page = html_error_page

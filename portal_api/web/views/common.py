@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infra.schemas import MAX_INTEGER
 from infra.tenancy.models import Department
 from infra.tenancy.scope import Scope
 
@@ -20,9 +21,10 @@ E = TypeVar("E", bound=StrEnum)
 def opt_int(raw: str | None) -> int | None:
     """A filter from the query string: blank or malformed means "no filter", not an error."""
     try:
-        return int(raw) if raw not in (None, "") else None
+        value = int(raw) if raw not in (None, "") else None
     except ValueError:
         return None
+    return value if value is None or abs(value) <= MAX_INTEGER else None  # no such id
 
 
 def opt_enum(enum_cls: type[E], raw: str | None) -> E | None:
