@@ -8,6 +8,14 @@ from infra.audit import models as audit_models
 from infra.database import Base
 from infra.inventory import models as inventory_models
 from infra.jobs import models as job_models
+from infra.provisioning import models as provisioning_models
 from infra.tenancy import models as tenancy_models
 
-__all__ = ["Base", "audit_models", "inventory_models", "job_models", "tenancy_models"]
+__all__ = [
+    "Base",
+    "audit_models",
+    "inventory_models",
+    "job_models",
+    "provisioning_models",
+    "tenancy_models",
+]

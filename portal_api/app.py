@@ -24,6 +24,7 @@ from portal_api.api import (
     jobs,
     network,
     quotas,
+    stacks,
     users,
 )
 from portal_api.deps import PUBLIC
@@ -35,7 +36,18 @@ API_PREFIX = "/api/v1"
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, departments, users, quotas, inventory, network, jobs, audit):
+    for module in (
+        health,
+        auth,
+        departments,
+        users,
+        quotas,
+        inventory,
+        network,
+        jobs,
+        audit,
+        stacks,
+    ):
         router.include_router(module.router)
     return router
 

@@ -126,3 +126,6 @@ InventoryReader = Annotated[Principal, Depends(Allow(Permission.INVENTORY_READ))
 InventoryWriter = Annotated[Principal, Depends(Allow(Permission.INVENTORY_WRITE))]
 AuditReader = Annotated[Principal, Depends(Allow(Permission.AUDIT_READ))]
 AuditVerifier = Annotated[Principal, Depends(Allow(Permission.AUDIT_VERIFY))]
+StackReader = Annotated[Principal, Depends(Allow(Permission.STACK_READ))]
+StackDeployer = Annotated[Principal, Depends(Allow(Permission.STACK_DEPLOY))]
+StackDestroyer = Annotated[Principal, Depends(Allow(Permission.STACK_DESTROY))]

@@ -27,6 +27,9 @@ class Permission(StrEnum):
     INVENTORY_WRITE = "inventory:write"
     AUDIT_READ = "audit:read"
     AUDIT_VERIFY = "audit:verify"
+    STACK_READ = "stack:read"
+    STACK_DEPLOY = "stack:deploy"  # preview, up, refresh
+    STACK_DESTROY = "stack:destroy"
 
 
 _ALL = frozenset(Role)
@@ -48,6 +51,10 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.INVENTORY_WRITE: frozenset({Role.OPERATOR}),
     Permission.AUDIT_READ: frozenset({Role.OPERATOR, Role.MANAGER, Role.AUDITOR}),
     Permission.AUDIT_VERIFY: frozenset({Role.OPERATOR, Role.AUDITOR}),
+    # A department sees its own stack's status and runs; the cloud office deploys.
+    Permission.STACK_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.STACK_DEPLOY: frozenset({Role.OPERATOR}),
+    Permission.STACK_DESTROY: frozenset({Role.OPERATOR}),
 }
 
 
