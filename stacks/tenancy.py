@@ -52,7 +52,8 @@ WORKLOAD_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "serviceaccounts",
         ),
     ),
-    ("apps", ("deployments", "statefulsets", "daemonsets", "replicasets")),
+    # No DaemonSets: a department does not put a pod on every node of the shared cloud.
+    ("apps", ("deployments", "statefulsets", "replicasets")),
     ("batch", ("jobs", "cronjobs")),
     ("networking.k8s.io", ("ingresses",)),
     ("autoscaling", ("horizontalpodautoscalers",)),
@@ -150,9 +151,14 @@ def network_policies(namespace: str, zone: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def _rules(verbs: list[str]) -> list[dict[str, Any]]:
+def _rules(verbs: list[str], *, secrets: bool) -> list[dict[str, Any]]:
+    """Workload rules with ``verbs``; read-only users never read Secrets."""
     rules = [
-        {"apiGroups": [group], "resources": list(resources), "verbs": verbs}
+        {
+            "apiGroups": [group],
+            "resources": [r for r in resources if secrets or r != "secrets"],
+            "verbs": verbs,
+        }
         for group, resources in WORKLOAD_RULES
     ]
     rules.append({"apiGroups": [""], "resources": ["pods/log", "events"], "verbs": READ_VERBS})
@@ -216,13 +222,12 @@ class DepartmentTenancy(pulumi.ComponentResource):
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-{policy}", metadata=meta(policy), spec=api(spec), opts=inside
             )
-        for role, group, verbs in (
-            ("department-admin", config.admin_group, WRITE_VERBS),
-            ("department-user", config.user_group, READ_VERBS),
+        for role, group, verbs, secrets in (
+            ("department-admin", config.admin_group, WRITE_VERBS, True),
+            ("department-user", config.user_group, READ_VERBS, False),
         ):
-            k8s.rbac.v1.Role(
-                f"{name}-{role}", metadata=meta(role), rules=api(_rules(verbs)), opts=inside
-            )
+            rules = api(_rules(verbs, secrets=secrets))
+            k8s.rbac.v1.Role(f"{name}-{role}", metadata=meta(role), rules=rules, opts=inside)
             k8s.rbac.v1.RoleBinding(
                 f"{name}-{role}-binding",
                 metadata=meta(role),

@@ -102,9 +102,9 @@ class PulumiAdapter:
     ) -> RunResult:
         from pulumi import automation as auto
 
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         cli_dir = Path(cli).parent
         command = auto.PulumiCommand(root=str(cli_dir.parent) if cli_dir.name == "bin" else None)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
         settings = auto.ProjectSettings(
             name=PROJECT,
             runtime="python",

@@ -247,3 +247,5 @@ def test_rbac_binds_the_departments_groups_and_keeps_guardrails_read_only(
                 if role["metadata"]["name"] == "department-user":
                     verbs = {v for rule in role["rules"] for v in rule["verbs"]}
                     assert verbs == {"get", "list", "watch"}
+                    resources = {r for rule in role["rules"] for r in rule["resources"]}
+                    assert "secrets" not in resources
