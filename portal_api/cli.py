@@ -36,6 +36,10 @@ for sub, name in (
 ):
     app.add_typer(sub, name=name)
 
+from portal_api.cli_stacks import app as stack_app  # noqa: E402
+
+app.add_typer(stack_app, name="stack")
+
 console = Console()
 err = Console(stderr=True)
 CLI_ACTOR = Actor.system("cli")

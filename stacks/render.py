@@ -9,9 +9,10 @@ reviewed, diffed, validated against the Kubernetes schemas, or applied by other 
 
 from __future__ import annotations
 
+import asyncio
 import re
-import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,10 @@ KIND_ORDER = (
     "DaemonSet",
 )
 _LEADING_KEYS = ("apiVersion", "kind", "metadata")
-_lock = threading.Lock()  # the mocks are process-wide state: one render at a time
+# Pulumi's mocks are process-wide state and want an event loop of their thread: every render
+# runs on this one long-lived thread (one at a time), whichever thread asked for it.
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govcloud-render")
+_loop: dict[str, asyncio.AbstractEventLoop] = {}
 
 
 @dataclass(frozen=True)
@@ -97,15 +101,21 @@ def _ordered(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def run_under_mocks(program: Callable[[], Any], *, stack: str) -> CapturingMocks:
     """Run ``program`` under capturing mocks until every registration is done."""
+    return _worker.submit(_run, program, stack).result()
+
+
+def _run(program: Callable[[], Any], stack: str) -> CapturingMocks:
+    if _loop.get("loop") is None:
+        _loop["loop"] = asyncio.new_event_loop()
+        asyncio.set_event_loop(_loop["loop"])
     mocks = CapturingMocks()
-    with _lock:
-        pulumi.runtime.set_mocks(mocks, project="govcloud", stack=stack, preview=False)
+    pulumi.runtime.set_mocks(mocks, project="govcloud", stack=stack, preview=False)
 
-        @pulumi.runtime.test  # type: ignore[untyped-decorator]
-        def run() -> None:
-            program()
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> None:
+        program()
 
-        run()
+    run()
     return mocks
 
 

@@ -6,6 +6,8 @@ from enum import StrEnum
 from typing import Final
 
 from infra.inventory.enums import NetworkZone
+from infra.jobs.enums import JobStatus
+from infra.provisioning.enums import StackOperation, StackRunStatus
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
 
 
@@ -45,7 +47,36 @@ KIND_LABELS: Final[dict[DepartmentKind, str]] = {
     DepartmentKind.SECTION: N_("Section"),
 }
 
-_ALL_LABELS: Final = (ROLE_LABELS, ZONE_LABELS, RESOURCE_LABELS, KIND_LABELS)
+STACK_OPERATION_LABELS: Final[dict[StackOperation, str]] = {
+    StackOperation.PREVIEW: N_("Preview"),
+    StackOperation.UP: N_("Up (deploy)"),
+    StackOperation.REFRESH: N_("Refresh"),
+    StackOperation.DESTROY: N_("Destroy"),
+}
+
+STACK_RUN_LABELS: Final[dict[StackRunStatus, str]] = {
+    StackRunStatus.RUNNING: N_("Running"),
+    StackRunStatus.SUCCEEDED: N_("Succeeded"),
+    StackRunStatus.FAILED: N_("Failed"),
+}
+
+JOB_STATUS_LABELS: Final[dict[JobStatus, str]] = {
+    JobStatus.QUEUED: N_("Queued"),
+    JobStatus.RUNNING: N_("Running"),
+    JobStatus.SUCCEEDED: N_("Succeeded"),
+    JobStatus.FAILED: N_("Failed"),
+    JobStatus.CANCELLED: N_("Cancelled"),
+}
+
+_ALL_LABELS: Final = (
+    ROLE_LABELS,
+    ZONE_LABELS,
+    RESOURCE_LABELS,
+    KIND_LABELS,
+    STACK_OPERATION_LABELS,
+    STACK_RUN_LABELS,
+    JOB_STATUS_LABELS,
+)
 _BY_TYPE: Final[dict[type[StrEnum], dict[str, str]]] = {
     type(next(iter(labels))): {member.value: text for member, text in labels.items()}
     for labels in _ALL_LABELS
