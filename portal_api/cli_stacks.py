@@ -135,7 +135,9 @@ def _follow(job_id: str) -> bool:
             for event in jobs.events_after(session, job_id=job_id, after=after):
                 after = event.seq
                 style = "red" if event.level is EventLevel.ERROR else None
-                console.print(event.message, style=style, markup=False, highlight=False)
+                console.print(
+                    event.message, style=style, markup=False, highlight=False, soft_wrap=True
+                )
             job = jobs.get_job(session, scope=Scope.everything(), job_id=job_id)
             status, finished = job.status, job.status.finished
             pending = jobs.events_after(session, job_id=job_id, after=after, limit=1)
