@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import yaml
@@ -32,10 +33,14 @@ KIND_ORDER = (
     "NetworkPolicy",
     "DaemonSet",
 )
+T = TypeVar("T")
 _LEADING_KEYS = ("apiVersion", "kind", "metadata")
 # Pulumi's mocks are process-wide state and want an event loop of their thread: every render
 # runs on this one long-lived thread (one at a time), whichever thread asked for it.
 _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govcloud-render")
+# Pulumi's Python runtime settings are process-wide: a render (mocks) must never run while an
+# inline Automation API program does, nor two inline programs at once.  Both hold this lock.
+PULUMI_RUNTIME = threading.Lock()
 _loop: dict[str, asyncio.AbstractEventLoop] = {}
 
 
@@ -101,21 +106,32 @@ def _ordered(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def run_under_mocks(program: Callable[[], Any], *, stack: str) -> CapturingMocks:
     """Run ``program`` under capturing mocks until every registration is done."""
-    return _worker.submit(_run, program, stack).result()
+    return on_runtime_thread(lambda: _run(program, stack))
 
 
-def _run(program: Callable[[], Any], stack: str) -> CapturingMocks:
+def on_runtime_thread(func: Callable[[], T]) -> T:
+    """Run ``func`` on the one thread that runs Pulumi programs under mocks in this process
+    (its event loop, and the loops Pulumi makes in its helper threads, live as long as it)."""
+    return _worker.submit(_with_loop, func).result()
+
+
+def _with_loop(func: Callable[[], T]) -> T:
     if _loop.get("loop") is None:
         _loop["loop"] = asyncio.new_event_loop()
         asyncio.set_event_loop(_loop["loop"])
+    return func()
+
+
+def _run(program: Callable[[], Any], stack: str) -> CapturingMocks:
     mocks = CapturingMocks()
-    pulumi.runtime.set_mocks(mocks, project="govcloud", stack=stack, preview=False)
+    with PULUMI_RUNTIME:
+        pulumi.runtime.set_mocks(mocks, project="govcloud", stack=stack, preview=False)
 
-    @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def run() -> None:
-        program()
+        @pulumi.runtime.test  # type: ignore[untyped-decorator]
+        def run() -> None:
+            program()
 
-    run()
+        run()
     return mocks
 
 

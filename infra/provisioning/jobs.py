@@ -40,14 +40,21 @@ def run_stack_job(context: JobContext, params: dict[str, Any]) -> dict[str, Any]
                 context.log(line.rstrip())
 
         from stacks.programs import main as program
+        from stacks.render import PULUMI_RUNTIME
 
-        result = adapter.run(
-            operation,
-            stack_name=stack,
-            config=pulumi_config_values(config),
-            program=program,
-            on_output=on_output,
-        )
+        if not PULUMI_RUNTIME.acquire(blocking=False):
+            context.log("waiting for another Pulumi run in this process to finish")
+            PULUMI_RUNTIME.acquire()
+        try:
+            result = adapter.run(
+                operation,
+                stack_name=stack,
+                config=pulumi_config_values(config),
+                program=program,
+                on_output=on_output,
+            )
+        finally:
+            PULUMI_RUNTIME.release()
     except GovcloudError as exc:
         with context.session() as session:
             if session.get(Department, department_id) is not None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pytest
+
+from stacks.render import on_runtime_thread
 
 NAME_LABEL = "kubernetes.io/metadata.name"
 
@@ -31,9 +34,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 @pytest.fixture
 def mocks() -> RecordingMocks:
+    """Fresh mocks, installed on the thread that runs Pulumi programs (``run`` below)."""
     recorded = RecordingMocks()
-    pulumi.runtime.set_mocks(recorded, project="govcloud", stack="test", preview=False)
+    on_runtime_thread(
+        lambda: pulumi.runtime.set_mocks(recorded, project="govcloud", stack="test", preview=False)
+    )
     return recorded
+
+
+def run(test_program: Callable[[], Any]) -> None:
+    """Call a ``@pulumi.runtime.test`` function on Pulumi's thread (one long-lived event loop,
+    shared with ``govcloud stack render``, so no loop is left for the garbage collector)."""
+    on_runtime_thread(test_program)
 
 
 def namespace_labels(namespace: dict[str, Any]) -> dict[str, str]:

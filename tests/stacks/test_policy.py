@@ -19,7 +19,7 @@ from stacks.config import PlatformConfig, TenancyConfig, ZoneTenancy
 from stacks.platform import PlatformServices
 from stacks.tenancy import DepartmentTenancy
 from tests import factories
-from tests.stacks.conftest import RecordingMocks, namespace_labels, selected
+from tests.stacks.conftest import RecordingMocks, namespace_labels, run, selected
 
 GIB = Decimal(2) ** 30
 
@@ -85,7 +85,7 @@ def test_every_namespace_has_a_quota_matching_the_database(
         tenancies = _declare(configs)
         return pulumi.Output.all(*[t.namespaces for t in tenancies])
 
-    program()
+    run(program)
     from infra.tenancy.models import Quota
 
     quotas = session.query(Quota).all()
@@ -135,7 +135,7 @@ def test_labels_carry_department_zone_and_mlps_level(mocks: RecordingMocks) -> N
 
         return tenancy.namespaces.apply(check)
 
-    program()
+    run(program)
     labels = _namespaces(mocks)
     assert labels["police-internet"]["govcloud.io/department"] == "police"
     assert labels["police-internet"]["govcloud.io/zone"] == "internet"
@@ -160,7 +160,7 @@ def test_default_deny_is_present_in_every_namespace(
     def program() -> Any:
         return pulumi.Output.all(*[t.namespaces for t in _declare(configs)])
 
-    program()
+    run(program)
     for config in configs:
         for zone in config.zones:
             policies = _in(mocks, "NetworkPolicy", config.namespace(zone.zone))
@@ -184,7 +184,7 @@ def test_no_internet_namespace_admits_another_department(
     def program() -> Any:
         return pulumi.Output.all(*[t.namespaces for t in _declare(configs)])
 
-    program()
+    run(program)
     namespaces = _namespaces(mocks)
     internet = [
         n for n, labels in namespaces.items() if labels.get("govcloud.io/zone") == "internet"
@@ -227,7 +227,7 @@ def test_rbac_binds_the_departments_groups_and_keeps_guardrails_read_only(
     def program() -> Any:
         return pulumi.Output.all(*[t.namespaces for t in _declare(configs)])
 
-    program()
+    run(program)
     for config in configs:
         for zone in config.zones:
             namespace = config.namespace(zone.zone)

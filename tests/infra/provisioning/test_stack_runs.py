@@ -274,3 +274,38 @@ def test_deleting_a_department_takes_its_stack_state_along(
     )
     session.commit()
     assert session.scalar(select(StackState.id)) is None
+
+
+class RecordingBackend:
+    def __init__(self) -> None:
+        self.enqueued: list[str] = []
+
+    def enqueue(self, job_id: str) -> None:
+        self.enqueued.append(job_id)
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        return None
+
+
+@pytest.mark.usefixtures("no_cli")
+def test_a_run_started_inside_a_savepoint_waits_for_the_real_commit(
+    session: Session, police: Department
+) -> None:
+    """Pages start runs inside ``begin_nested()``: releasing the savepoint is no commit, and a
+    job handed over then would look for a row no other connection can see yet."""
+    backend = RecordingBackend()
+    previous = set_backend(backend)
+    try:
+        with session.begin_nested():
+            job = service.start_run(
+                session,
+                scope=EVERYTHING,
+                department_id=police.id,
+                operation=StackOperation.PREVIEW,
+                actor=factories.SYSTEM,
+            )
+        assert backend.enqueued == []
+        session.commit()
+        assert backend.enqueued == [job.id]
+    finally:
+        set_backend(previous)
