@@ -8,6 +8,7 @@ from infra.audit import models as audit_models
 from infra.database import Base
 from infra.inventory import models as inventory_models
 from infra.jobs import models as job_models
+from infra.provisioning import models as provisioning_models
 from infra.tenancy import models as tenancy_models
 from infra.tenancy.requests import models as request_models
 
@@ -16,6 +17,7 @@ __all__ = [
     "audit_models",
     "inventory_models",
     "job_models",
+    "provisioning_models",
     "request_models",
     "tenancy_models",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
@@ -58,6 +59,23 @@ class RequestSettings(BaseModel):
     max_term_days: int = Field(default=3 * 366, ge=1)
 
 
+class ProvisioningSettings(BaseModel):
+    """Pulumi stacks and the Kubernetes cluster they deploy to (``GOVCLOUD_PROVISIONING__*``)."""
+
+    # Pulumi's local file backend keeps every stack's state here (``file://<state_dir>``).
+    state_dir: Path = Path(".govcloud/pulumi")
+    # Empty passphrase: the stacks hold no secrets; set one if a stack ever does.
+    passphrase: SecretStr = SecretStr("")
+    pulumi_command: str = "pulumi"
+    kubeconfig: Path | None = None  # no kubeconfig: no cluster (drift says so)
+    kube_context: str | None = None
+    group_prefix: str = "govcloud"  # RBAC groups: <prefix>:<department>:admin|user
+    default_mlps_level: int = Field(default=2, ge=1, le=4)
+    kubernetes_version: str = "1.33"  # the schema rendered manifests are validated against
+    agent_image: str = "registry.govcloud.local/govcloud/agent:0.1.0"
+    control_panel_url: str = "https://govcloud.local"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GOVCLOUD_", env_nested_delimiter="__", extra="ignore"
@@ -72,6 +90,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = SecuritySettings()
     inventory: InventorySettings = InventorySettings()
     requests: RequestSettings = RequestSettings()
+    provisioning: ProvisioningSettings = ProvisioningSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -26,6 +26,7 @@ from portal_api.api import (
     network,
     quotas,
     requests,
+    stacks,
     surveys,
     usage,
     users,
@@ -52,6 +53,7 @@ def api_router() -> APIRouter:
         surveys,
         requests,
         usage,
+        stacks,
     ):
         router.include_router(module.router)
     return router

@@ -41,6 +41,10 @@ app.add_typer(inventory_app, name="inventory")
 
 cli_requests.register(app)
 
+from portal_api.cli_stacks import app as stack_app  # noqa: E402
+
+app.add_typer(stack_app, name="stack")
+
 console = Console()
 err = Console(stderr=True)
 CLI_ACTOR = Actor.system("cli")

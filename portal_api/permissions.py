@@ -31,6 +31,9 @@ class Permission(StrEnum):
     REQUEST_WRITE = "request:write"  # file, submit, withdraw, change, renew, release
     REQUEST_APPROVE = "request:approve"  # sign a step of an approval chain
     REQUEST_OPERATE = "request:operate"  # place, activate, sweep terms, edit approval chains
+    STACK_READ = "stack:read"
+    STACK_DEPLOY = "stack:deploy"  # preview, up, refresh
+    STACK_DESTROY = "stack:destroy"
 
 
 _ALL = frozenset(Role)
@@ -57,6 +60,10 @@ RULES: dict[Permission, frozenset[Role]] = {
     # Which step a signer may sign is the chain's business (infra/tenancy/requests/approvals).
     Permission.REQUEST_APPROVE: frozenset({Role.DEPARTMENT_ADMIN, Role.OPERATOR, Role.FINANCE}),
     Permission.REQUEST_OPERATE: frozenset({Role.OPERATOR}),
+    # A department sees its own stack's status and runs; the cloud office deploys.
+    Permission.STACK_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.STACK_DEPLOY: frozenset({Role.OPERATOR}),
+    Permission.STACK_DESTROY: frozenset({Role.OPERATOR}),
 }
 
 

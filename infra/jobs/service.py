@@ -54,6 +54,8 @@ def submit_job(
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT released: the real commit is still to come
+        return
     pending = session.info.pop(_PENDING, None)
     if pending:
         backend = get_backend()

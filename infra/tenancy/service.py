@@ -9,6 +9,7 @@ from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
 from infra.errors import Conflict, InvalidInput, NotFound
 from infra.inventory.enums import NetworkZone
+from infra.provisioning.service import mark_out_of_date
 from infra.schemas import Page, PageParams
 from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind
 from infra.tenancy.models import Department, Quota, User
@@ -216,6 +217,7 @@ def create_quota(session: Session, *, scope: Scope, data: QuotaCreate, actor: Ac
         after=snapshot(quota),
         department_id=quota.department_id,
     )
+    _stack_stale(session, quota, "created")
     return quota
 
 
@@ -245,6 +247,7 @@ def update_quota(
         after=snapshot(quota),
         department_id=quota.department_id,
     )
+    _stack_stale(session, quota, "changed")
     return quota
 
 
@@ -262,3 +265,10 @@ def delete_quota(session: Session, *, scope: Scope, quota_id: int, actor: Actor)
         before=before,
         department_id=before["department_id"],
     )
+    _stack_stale(session, quota, "removed")
+
+
+def _stack_stale(session: Session, quota: Quota, what: str) -> None:
+    """A quota change makes the department's tenancy stack out of date until the next up."""
+    reason = f"{quota.resource.value} quota in {quota.zone.value} {what}"
+    mark_out_of_date(session, department_id=quota.department_id, reason=reason)

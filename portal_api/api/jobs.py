@@ -90,6 +90,11 @@ def stream_job(
 ) -> StreamingResponse:
     """Server-sent events: every job event as it is written, then ``end`` with the status."""
     service.get_job(session, scope=principal.scope, job_id=job_id, user_id=principal.user.id)
+    return event_stream(request, job_id, last_event_id)
+
+
+def event_stream(request: Request, job_id: str, last_event_id: int = 0) -> StreamingResponse:
+    """The SSE response for a job the caller was already allowed to see (pages reuse it)."""
     factory = request.app.state.session_factory
 
     async def events() -> AsyncIterator[str]:

@@ -19,6 +19,7 @@ from portal_api.web.views import (
     inventory,
     quotas,
     requests,
+    stacks,
     surveys,
     users,
 )
@@ -36,6 +37,7 @@ def install(app: FastAPI) -> None:
         surveys,
         inventory,
         requests,
+        stacks,
     ):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(integers_in_range)]

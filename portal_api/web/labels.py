@@ -6,6 +6,8 @@ from enum import StrEnum
 from typing import Final
 
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
+from infra.jobs.enums import JobStatus
+from infra.provisioning.enums import StackOperation, StackRunStatus
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
 from infra.tenancy.requests.enums import (
     ApprovalStage,
@@ -114,6 +116,27 @@ USAGE_LEVEL_LABELS: Final[dict[UsageLevel, str]] = {
     UsageLevel.CRITICAL: N_("Critical"),
 }
 
+STACK_OPERATION_LABELS: Final[dict[StackOperation, str]] = {
+    StackOperation.PREVIEW: N_("Preview"),
+    StackOperation.UP: N_("Up (deploy)"),
+    StackOperation.REFRESH: N_("Refresh"),
+    StackOperation.DESTROY: N_("Destroy"),
+}
+
+STACK_RUN_LABELS: Final[dict[StackRunStatus, str]] = {
+    StackRunStatus.RUNNING: N_("Running"),
+    StackRunStatus.SUCCEEDED: N_("Succeeded"),
+    StackRunStatus.FAILED: N_("Failed"),
+}
+
+JOB_STATUS_LABELS: Final[dict[JobStatus, str]] = {
+    JobStatus.QUEUED: N_("Queued"),
+    JobStatus.RUNNING: N_("Running"),
+    JobStatus.SUCCEEDED: N_("Succeeded"),
+    JobStatus.FAILED: N_("Failed"),
+    JobStatus.CANCELLED: N_("Cancelled"),
+}
+
 _ALL_LABELS: Final = (
     ROLE_LABELS,
     ZONE_LABELS,
@@ -128,6 +151,9 @@ _ALL_LABELS: Final = (
     STAGE_LABELS,
     STEP_LABELS,
     USAGE_LEVEL_LABELS,
+    STACK_OPERATION_LABELS,
+    STACK_RUN_LABELS,
+    JOB_STATUS_LABELS,
 )
 _BY_TYPE: Final[dict[type[StrEnum], dict[str, str]]] = {
     type(next(iter(labels))): {member.value: text for member, text in labels.items()}

@@ -59,6 +59,7 @@ NAVIGATION: Final = (
     NavItem("/usage", N_("Usage"), Permission.QUOTA_READ),
     NavItem("/requests", N_("Requests"), Permission.REQUEST_READ),
     NavItem("/approvals", N_("Approvals"), Permission.REQUEST_APPROVE),
+    NavItem("/stacks", N_("Stacks"), Permission.STACK_READ),
 )
 
 ERROR_TITLES: Final = {

@@ -26,6 +26,7 @@ PAGES = {
     "/usage": Permission.QUOTA_READ,
     "/requests": Permission.REQUEST_READ,
     "/approvals": Permission.REQUEST_APPROVE,
+    "/stacks": Permission.STACK_READ,
     "/requests/new": Permission.REQUEST_WRITE,
 }
 

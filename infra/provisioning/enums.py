@@ -1,0 +1,23 @@
+from enum import StrEnum
+
+
+class StackOperation(StrEnum):
+    PREVIEW = "preview"
+    UP = "up"
+    REFRESH = "refresh"
+    DESTROY = "destroy"
+
+
+class StackRunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class DriftKind(StrEnum):
+    MISSING_QUOTA = "missing_quota"  # the namespace has no govcloud ResourceQuota
+    DIFFERENT = "different"  # a hard limit differs from the database
+    MISSING_KEY = "missing_key"  # the live quota lacks a limit the database implies
+    UNEXPECTED_KEY = "unexpected_key"  # the live quota limits something govcloud does not
+    ORPHAN = "orphan"  # a department quota in a namespace the database no longer implies
+    OVER_LIMIT = "over_limit"  # usage already exceeds the database's (lowered) limit
