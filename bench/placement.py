@@ -7,7 +7,7 @@ over the lower bound (max over dimensions of ⌈Σ demand ÷ capacity⌉, per zo
 items per second, and the ratios engine ÷ FFD (hosts) and FFD time ÷ engine time (speed).
 Every placement is checked by ``verify`` before it is counted.
 
-Run: ``.venv/bin/python bench/bench_placement.py [--large | --cp-sat]``: ``--large`` adds
+Run: ``.venv/bin/python bench/placement.py [--large | --cp-sat]``: ``--large`` adds
 two 100,000-item instances (uniform and mixed); ``--cp-sat`` instead compares 500-item
 instances with OR-Tools CP-SAT given 10 s each (``pip install ortools``, bench-only).
 """

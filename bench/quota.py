@@ -10,7 +10,7 @@ quota rows, sum the usage, insert request, item, two approval steps, two audit e
 move the audit head) with psycopg and no HTTP, ORM or validation.
 
 Run: ``GOVCLOUD_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test
-.venv/bin/python bench/bench_quota.py [--clients 64] [--per-client 25]``
+.venv/bin/python bench/quota.py [--clients 64] [--per-client 25]``
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Load time of the demo city on SQLite and PostgreSQL: the bulk survey import against a
 baseline that writes the same rows one at a time through the audited service functions.
 
-    .venv/bin/python bench/bench_demo_load.py [postgresql://postgres@127.0.0.1:5432/test]
+    .venv/bin/python bench/demo_load.py [postgresql://postgres@127.0.0.1:5432/test]
 
 PostgreSQL is measured when a URL is given (or GOVCLOUD_TEST_POSTGRES_URL is set); each run
 makes a fresh database and drops it afterwards.
