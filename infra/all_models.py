@@ -9,6 +9,7 @@ from infra.database import Base
 from infra.discovery import models as discovery_models
 from infra.inventory import models as inventory_models
 from infra.jobs import models as job_models
+from infra.migration import models as migration_models
 from infra.tenancy import models as tenancy_models
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "discovery_models",
     "inventory_models",
     "job_models",
+    "migration_models",
     "tenancy_models",
 ]

@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-import infra.audit.jobs  # noqa: F401  (registers the audit job handlers)
+import infra.audit.jobs
+import infra.discovery.flows  # noqa: F401  (registers the discovery sweep)
 from infra.database import get_session_factory, reader_of, session_scope
 from infra.jobs.runner import get_backend
 from infra.jobs.service import recover_interrupted
@@ -19,9 +20,11 @@ from portal_api.api import (
     audit,
     auth,
     departments,
+    discovery,
     health,
     inventory,
     jobs,
+    migration,
     network,
     quotas,
     users,
@@ -35,7 +38,19 @@ API_PREFIX = "/api/v1"
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, departments, users, quotas, inventory, network, jobs, audit):
+    for module in (
+        health,
+        auth,
+        departments,
+        users,
+        quotas,
+        inventory,
+        network,
+        jobs,
+        audit,
+        discovery,
+        migration,
+    ):
         router.include_router(module.router)
     return router
 

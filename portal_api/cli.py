@@ -20,6 +20,7 @@ from infra.tenancy.enums import Role
 from infra.tenancy.models import Department, User
 from infra.tenancy.schemas import UserCreate
 from infra.tenancy.scope import Scope
+from portal_api import cli_migration
 
 app = typer.Typer(help="govcloud: run a shared government cloud.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -35,6 +36,7 @@ for sub, name in (
     (demo_app, "demo"),
 ):
     app.add_typer(sub, name=name)
+cli_migration.register(app)  # discover, assess, waves, migrate
 
 console = Console()
 err = Console(stderr=True)

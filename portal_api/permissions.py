@@ -27,6 +27,11 @@ class Permission(StrEnum):
     INVENTORY_WRITE = "inventory:write"
     AUDIT_READ = "audit:read"
     AUDIT_VERIFY = "audit:verify"
+    DISCOVERY_READ = "discovery:read"
+    DISCOVERY_WRITE = "discovery:write"
+    MIGRATION_READ = "migration:read"
+    MIGRATION_WRITE = "migration:write"
+    MIGRATION_SIGN_OFF = "migration:sign-off"
 
 
 _ALL = frozenset(Role)
@@ -48,6 +53,13 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.INVENTORY_WRITE: frozenset({Role.OPERATOR}),
     Permission.AUDIT_READ: frozenset({Role.OPERATOR, Role.MANAGER, Role.AUDITOR}),
     Permission.AUDIT_VERIFY: frozenset({Role.OPERATOR, Role.AUDITOR}),
+    # Departments see their own legacy hosts' facts; only the cloud office probes and migrates.
+    Permission.DISCOVERY_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.DISCOVERY_WRITE: frozenset({Role.OPERATOR}),
+    Permission.MIGRATION_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.MIGRATION_WRITE: frozenset({Role.OPERATOR}),
+    # The department accepts the assessment of its own systems.
+    Permission.MIGRATION_SIGN_OFF: frozenset({Role.DEPARTMENT_ADMIN}),
 }
 
 
