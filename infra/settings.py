@@ -38,6 +38,12 @@ class InventorySettings(BaseModel):
     host_reserve: Decimal = Field(default=Decimal("0.10"), ge=0, lt=1)
 
 
+class MigrationSettings(BaseModel):
+    # Where each migration run keeps its Ansible home, artifacts, keys (0600) and dumps.
+    run_root: str = "./var/migration-runs"
+    playbook_timeout_s: int = Field(default=3600, ge=10)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GOVCLOUD_", env_nested_delimiter="__", extra="ignore"
@@ -51,6 +57,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     security: SecuritySettings = SecuritySettings()
     inventory: InventorySettings = InventorySettings()
+    migration: MigrationSettings = MigrationSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -176,6 +176,7 @@ class RunCreate(InputModel):
     data_dirs: list[DataDirMove] = Field(default_factory=list, max_length=50)
     databases: list[DatabaseMove] = Field(default_factory=list, max_length=20)
     service: ServiceSpec | None = None
+    service_config_dir: str = Field(default="/etc/govcloud", pattern=r"^/[^\n]*$", max_length=400)
     bwlimit_kib: int | None = Field(default=None, ge=1)  # rsync --bwlimit, per copy
 
 
