@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -70,6 +71,17 @@ def _message(res: dict[str, Any]) -> str:
         if value:
             return str(value).strip().splitlines()[-1][:500] if key != "msg" else str(value)[:500]
     return ""
+
+
+def _close_masters(control_dir: Path) -> None:
+    """Stop the SSH connection masters Ansible left persisting (they would outlive the run)."""
+    for socket_path in control_dir.iterdir():
+        subprocess.run(
+            ["ssh", "-o", f"ControlPath={socket_path}", "-O", "exit", "govcloud"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
 
 
 def run_playbook(
@@ -139,6 +151,7 @@ def run_playbook(
             suppress_env_files=True,
         )
     finally:
+        _close_masters(Path(control_dir))
         shutil.rmtree(control_dir, ignore_errors=True)
     return PlaybookResult(
         status=str(runner.status),
