@@ -111,9 +111,9 @@ def test_the_demo_city_is_planned_in_order() -> None:
     rng = random.Random(6)
     apps = [a for a in survey.applications if a.zone is not NetworkZone.INTRANET]
     by_room: dict[str, list[int]] = {}
-    systems = []
+    systems: list[PlanSystem] = []
     for n, app in enumerate(apps, start=1):
-        neighbours = by_room.setdefault(app.room, [])
+        neighbours = by_room.setdefault(app.room or "", [])
         deps = frozenset(rng.sample(neighbours, k=min(len(neighbours), rng.randint(0, 2))))
         if neighbours and rng.random() < 0.1:  # a pair that talks both ways
             partner = neighbours[-1]
