@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (the rule table reads best one case per line)
 """Assessment rules, right-sizing, override and sign-off, and stored wave plans."""
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from infra.errors import Conflict
 from infra.inventory.enums import NetworkZone
 from infra.migration import assessment, service
 from infra.migration.enums import Strategy, SystemStatus
+from infra.migration.models import LegacySystem
 from infra.migration.schemas import DowntimeWindow, StrategyOverride, WavePlanCreate
 from tests import factories
 from tests.factories import EVERYTHING, SYSTEM
@@ -133,7 +133,7 @@ def test_assess_override_sign_off(session: Session) -> None:
 def test_waves_are_stored_for_signed_off_systems(session: Session) -> None:
     w = factories.world(session)
     sat = DowntimeWindow(weekday=5, start="22:00", hours=8)
-    systems = []
+    systems: list[LegacySystem] = []
     for _ in range(3):
         target = DiscoveryTarget(
             address=f"10.8.1.{len(systems) + 1}", port=22, data_dirs=[], facts=facts()
