@@ -6,6 +6,7 @@ the command ends when the work does; events are printed as they are stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -13,15 +14,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
 from infra.database import session_scope
 from infra.errors import GovcloudError
 from infra.jobs.models import Job, JobEvent
 from infra.jobs.runner import InlineBackend, set_backend
+from infra.migration.models import MigrationRun
 from infra.tenancy.scope import Scope
 
 discover_app = typer.Typer(help="Discover legacy hosts over SSH.", no_args_is_help=True)
+waves_app = typer.Typer(help="Plan migration waves.", no_args_is_help=True)
+migrate_app = typer.Typer(help="Migrate, cut over, resume, roll back.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
 ACTOR = Actor.system("cli")
@@ -31,6 +36,9 @@ EVERYTHING = Scope.everything()
 def register(app: typer.Typer) -> None:
     """Add this module's command groups to the ``govcloud`` app."""
     app.add_typer(discover_app, name="discover")
+    app.command("assess")(assess)
+    app.add_typer(waves_app, name="waves")
+    app.add_typer(migrate_app, name="migrate")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -38,12 +46,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def run_job_inline(submit: object) -> Job:
+def run_job_inline(submit: Callable[[Session], Job]) -> Job:
     """Run the job that ``submit(session)`` queues, in this process; print its events."""
     previous = set_backend(InlineBackend())
     try:
         with session_scope() as session:
-            job = submit(session)  # type: ignore[operator]
+            job = submit(session)
             job_id = job.id
     except GovcloudError as exc:
         raise fail(exc.message) from exc
@@ -205,3 +213,137 @@ def show() -> None:
                 str(util.get("cpu_p95", "")),
             )
     console.print(table)
+
+
+# -- assess, waves, migrate ----------------------------------------------------------------
+
+
+def assess(
+    system: Annotated[list[int] | None, typer.Argument(help="system ids (default: all)")] = None,
+) -> None:
+    """Suggest a strategy with its reasons and right-size each system from observed p95."""
+    from infra.migration import assessment
+    from infra.migration import service as systems
+
+    table = Table(title="assessment")
+    for column in ("system", "strategy", "vCPU", "memory GiB", "storage GiB", "reasons"):
+        table.add_column(column)
+    try:
+        with session_scope() as session:
+            ids = system or [s.id for s in systems.list_systems(session, scope=EVERYTHING)]
+            for system_id in ids:
+                row = assessment.assess(session, system_id=system_id, actor=ACTOR, scope=EVERYTHING)
+                table.add_row(
+                    f"{row.id} {row.application.code}",
+                    (row.strategy or "").upper() if row.strategy else "",
+                    str(row.sized_vcpu or ""),
+                    str(row.sized_memory_gib or ""),
+                    str(row.sized_storage_gib or ""),
+                    "; ".join(row.reasons),
+                )
+    except GovcloudError as exc:
+        raise fail(exc.message) from exc
+    console.print(table)
+
+
+@waves_app.command("plan")
+def waves_plan(
+    starts_on: Annotated[str, typer.Option(help="first Monday, YYYY-MM-DD")],
+    plan: str = "default",
+    max_concurrent: int = 3,
+    max_waves: int = 52,
+) -> None:
+    """Plan waves of signed-off systems: dependency order, downtime windows, a cap."""
+    import datetime as dt
+
+    from infra.migration import assessment
+    from infra.migration.schemas import WavePlanCreate
+
+    try:
+        data = WavePlanCreate(
+            plan=plan,
+            starts_on=dt.date.fromisoformat(starts_on),
+            max_concurrent=max_concurrent,
+            max_waves=max_waves,
+        )
+        with session_scope() as session:
+            _, unplaced = assessment.plan_and_store(
+                session, data=data, actor=ACTOR, scope=EVERYTHING
+            )
+            for wave, members in assessment.planned_at(session, plan=plan):
+                console.print(f"[bold]wave {wave.number}[/] {wave.starts_at:%Y-%m-%d}")
+                for m in members:
+                    console.print(
+                        f"  system {m.system_id}: {m.slot_starts_at:%a %H:%M}–"
+                        f"{m.slot_ends_at:%H:%M} UTC"
+                    )
+    except (GovcloudError, ValueError) as exc:
+        raise fail(getattr(exc, "message", str(exc))) from exc
+    for system_id, reason in sorted(unplaced.items()):
+        console.print(f"[yellow]not placed[/] system {system_id}: {reason}")
+
+
+def _report(job: Job) -> None:
+    with session_scope() as session:
+        run = session.scalar(select(MigrationRun).where(MigrationRun.job_id == job.id))
+        if run is None:
+            raise fail(job.error or "no run")
+        steps = ", ".join(f"{s['name']}={s['status']}" for s in run.steps)
+        console.print(f"run {run.id} ({run.kind.value}): {run.status.value} — {steps}")
+        if run.error:
+            raise fail(run.error)
+
+
+@migrate_app.command("run")
+def migrate_run(
+    plan_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Run a migration (or cut-over) described by a JSON file (the API's RunCreate)."""
+    from pydantic import ValidationError
+
+    from infra.migration import runs
+    from infra.migration.schemas import RunCreate
+
+    try:
+        data = RunCreate.model_validate_json(plan_file.read_text())
+    except ValidationError as exc:
+        raise fail(str(exc.errors()[0]["loc"]) + ": " + exc.errors()[0]["msg"]) from exc
+    job = run_job_inline(
+        lambda session: _job_of(
+            session, runs.create_run(session, data=data, actor=ACTOR, scope=EVERYTHING)
+        )
+    )
+    _report(job)
+
+
+@migrate_app.command("resume")
+def migrate_resume(run_id: int) -> None:
+    """Go on from the first step not done (after a failure or a crash)."""
+    from infra.migration import runs
+
+    job = run_job_inline(
+        lambda session: _job_of(
+            session, runs.resume_run(session, run_id=run_id, actor=ACTOR, scope=EVERYTHING)
+        )
+    )
+    _report(job)
+
+
+@migrate_app.command("rollback")
+def migrate_rollback(run_id: int) -> None:
+    """Restart the source and discard the destination of a run."""
+    from infra.migration import runs
+
+    job = run_job_inline(
+        lambda session: _job_of(
+            session, runs.rollback(session, run_id=run_id, actor=ACTOR, scope=EVERYTHING)
+        )
+    )
+    _report(job)
+
+
+def _job_of(session: Session, run: MigrationRun) -> Job:
+    job = session.get(Job, run.job_id)
+    if job is None:
+        raise fail(f"run {run.id} has no job")
+    return job

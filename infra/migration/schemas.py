@@ -148,6 +148,12 @@ class WaveRead(OutputModel):
     members: list[WaveSlotRead] = Field(default_factory=list)
 
 
+class WavePlanRead(OutputModel):
+    plan: str
+    waves: list[WaveRead]
+    unplaced: dict[int, str]
+
+
 class DataDirMove(InputModel):
     source: str = Field(pattern=r"^/[^\n]*$", max_length=400)
     destination: str = Field(pattern=r"^/[^\n]*$", max_length=400)

@@ -91,3 +91,26 @@ def test_systems_are_scoped_and_dependencies_checked(client: TestClient, session
     assert got["dependencies"] == [
         {"system_id": mine.id, "depends_on_id": theirs.id, "source": "declared", "ports": []}
     ]
+
+
+def test_assess_then_the_department_signs_off(client: TestClient, session: Session) -> None:
+    w = factories.world(session)
+    system = legacy_system(session, w.own)
+    session.commit()
+    op, admin = w.headers[Role.OPERATOR], w.headers[Role.DEPARTMENT_ADMIN]
+    base = f"/api/v1/migration/systems/{system.id}"
+    assessed = client.post(f"{base}/assess", headers=op).json()
+    assert assessed["strategy"] == "retain"  # nothing discovered yet, and it says so
+    assert "no discovery facts" in assessed["reasons"][0]
+    assert client.post(f"{base}/sign-off", headers=op).status_code == 403
+    signed = client.post(f"{base}/sign-off", headers=admin)
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["status"] == "signed_off"
+    unsized = client.get(f"{base}/request-items", headers=admin)
+    assert unsized.status_code == 409
+    bad = client.post(f"{base}/override", json={"strategy": "rehost", "reason": "x"}, headers=op)
+    assert bad.status_code == 422
+    assert bad.json()["fields"][0]["field"] == "reason"
+    waves = client.post("/api/v1/migration/waves", json={"starts_on": "2027-03-01"}, headers=op)
+    assert waves.status_code == 422  # a retained system is not planned
+    assert waves.json()["fields"][0]["field"] == "system_ids"
