@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import re
 import shlex
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -43,6 +44,9 @@ ENGINES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
 _ENGINE_BIN_DIRS = "/usr/sbin /usr/bin /usr/local/bin /usr/lib/postgresql/*/bin /opt/*/bin"
 _TCP_LISTEN, _TCP_ESTABLISHED = "0A", "01"
 _PERCENT = Decimal("0.1")
+_FD_HEADER = re.compile(r"^/proc/(\d+)/fd:$")
+_COMM_HEADER = re.compile(r"^==> /proc/(\d+)/comm <==$")
+_SOCKET = re.compile(r"-> socket:\[(\d+)\]$")
 
 
 def probe_script(*, data_dirs: Sequence[str], samples: int, interval_s: float) -> str:
@@ -59,11 +63,9 @@ echo @@meminfo; grep -E '^(MemTotal|MemAvailable|SwapTotal):' /proc/meminfo
 echo @@df; df -a -P -k -T -x tmpfs -x devtmpfs -x overlay -x squashfs 2>/dev/null || df -P -k
 echo @@tcp; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -v 'local_address'
 echo @@sockets
-for f in /proc/[0-9]*/fd/*; do
-  l=$(readlink "$f" 2>/dev/null) || continue
-  case "$l" in socket:*) p=${{f#/proc/}}; p=${{p%%/*}}; i=${{l#socket:[}};
-    echo "$p ${{i%]}} $(cat /proc/$p/comm 2>/dev/null)";; esac
-done
+ls -l /proc/[0-9]*/fd 2>/dev/null | grep -E '^/proc/|socket:'
+echo @@comm
+head -n1 /proc/[0-9]*/comm 2>/dev/null
 echo @@binaries
 for d in {_ENGINE_BIN_DIRS}; do for b in {binaries}; do
   [ -x "$d/$b" ] && echo "$b $d/$b"; done; done 2>/dev/null
@@ -158,6 +160,29 @@ def _kib_field(lines: Iterable[str], name: str) -> int:
     return 0
 
 
+def _socket_owners(sockets: list[str], comms: list[str]) -> dict[str, tuple[int, str]]:
+    """Socket inode → (pid, command) from ``ls -l /proc/*/fd`` and ``head /proc/*/comm``."""
+    names: dict[int, str] = {}
+    pid = None
+    for line in comms:
+        found = _COMM_HEADER.match(line)
+        if found:
+            pid = int(found.group(1))
+        elif pid is not None and line.strip():
+            names.setdefault(pid, line.strip())
+    owners: dict[str, tuple[int, str]] = {}
+    pid = None
+    for line in sockets:
+        header = _FD_HEADER.match(line)
+        if header:
+            pid = int(header.group(1))
+            continue
+        inode = _SOCKET.search(line)
+        if inode and pid is not None:
+            owners.setdefault(inode.group(1), (pid, names.get(pid, "")))
+    return owners
+
+
 def parse_probe(output: str, *, interval_s: float = 1.0) -> HostFacts:
     """Turn the probe's output into facts; raises ValueError when the output is cut short."""
     s = _sections(output)
@@ -185,11 +210,7 @@ def parse_probe(output: str, *, interval_s: float = 1.0) -> HostFacts:
                     available_kib=int(avail),
                 )
             )
-    owners: dict[str, tuple[int, str]] = {}
-    for line in s["sockets"]:
-        parts = line.split(maxsplit=2)
-        if len(parts) >= 2 and parts[0].isdigit():
-            owners.setdefault(parts[1], (int(parts[0]), parts[2] if len(parts) > 2 else ""))
+    owners = _socket_owners(s["sockets"], s["comm"])
     listening: dict[tuple[str, int], ListeningPort] = {}
     established: list[tuple[str, int, str, int, str]] = []
     for line in s["tcp"]:

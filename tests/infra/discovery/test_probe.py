@@ -42,10 +42,26 @@ proc           proc           0        0         0       -  /proc
    2: 0200000A:D431 0400000A:18EB 01 00000000:00000000 00:00000000 00000000     0        0 113 1
    3: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 114 1
 @@sockets
-900 111 postgres
-901 112 postgres
-950 113 java
-1 114 sshd
+/proc/1/fd:
+lrwx------ 1 root root 64 Nov 23 23:40 3 -> socket:[114]
+/proc/900/fd:
+lrwx------ 1 root root 64 Nov 23 23:40 5 -> socket:[111]
+/proc/901/fd:
+lrwx------ 1 root root 64 Nov 23 23:40 7 -> socket:[112]
+/proc/950/fd:
+lrwx------ 1 root root 64 Nov 23 23:40 9 -> socket:[113]
+@@comm
+==> /proc/1/comm <==
+sshd
+
+==> /proc/900/comm <==
+postgres
+
+==> /proc/901/comm <==
+postgres
+
+==> /proc/950/comm <==
+java
 @@binaries
 postgres /usr/lib/postgresql/15/bin/postgres
 @@dirs
