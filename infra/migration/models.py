@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Enum,
     ForeignKey,
     Integer,
     String,
@@ -35,6 +37,13 @@ from infra.migration.enums import (
     Strategy,
     SystemStatus,
 )
+
+
+def _named(enum_cls: type[StrEnum], name: str) -> Enum:
+    """``enum_column`` with its own constraint name (two columns of one enum in a table)."""
+    column = enum_column(enum_cls)
+    column.name = name
+    return column
 
 
 class LegacySystem(Base):
@@ -61,7 +70,7 @@ class LegacySystem(Base):
     # Assessment (infra/migration/assessment.py): suggestion, override, sign-off, sizing.
     suggested_strategy: Mapped[Strategy | None] = mapped_column(enum_column(Strategy))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
-    strategy_override: Mapped[Strategy | None] = mapped_column(enum_column(Strategy))
+    strategy_override: Mapped[Strategy | None] = mapped_column(_named(Strategy, "override"))
     override_reason: Mapped[str | None] = mapped_column(Text)
     signed_off_by: Mapped[str | None] = mapped_column(String(100))
     signed_off_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -10,12 +10,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from portal_api.web.render import STATIC_DIR, html_error_page
-from portal_api.web.views import account, departments, home, quotas, users
+from portal_api.web.views import account, departments, home, migration, quotas, users
 
 
 def install(app: FastAPI) -> None:
     """Serve the pages and their static files; render errors on page paths as HTML."""
-    for module in (account, home, departments, users, quotas):
+    for module in (account, home, departments, users, quotas, migration):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.html_error_page = html_error_page

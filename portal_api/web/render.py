@@ -54,6 +54,7 @@ NAVIGATION: Final = (
     NavItem("/departments", N_("Departments"), Permission.DEPARTMENT_READ),
     NavItem("/users", N_("Users"), Permission.USER_READ),
     NavItem("/quotas", N_("Quotas"), Permission.QUOTA_READ),
+    NavItem("/migration", N_("Migration"), Permission.MIGRATION_READ),
 )
 
 ERROR_TITLES: Final = {

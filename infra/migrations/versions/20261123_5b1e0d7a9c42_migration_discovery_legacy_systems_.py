@@ -2,7 +2,7 @@
 
 Revision ID: 5b1e0d7a9c42
 Revises: c35ff46ab0a0
-Create Date: 2026-11-23 23:48:35.643106
+Create Date: 2026-11-24 00:36:26.071463
 """
 
 from collections.abc import Sequence
@@ -139,7 +139,7 @@ def upgrade() -> None:
                 "repurchase",
                 "retire",
                 "retain",
-                name="strategy",
+                name="override",
                 native_enum=False,
                 create_constraint=True,
             ),

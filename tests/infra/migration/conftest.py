@@ -62,7 +62,7 @@ class MigrationEnv:
     run_root: Path
 
 
-def fill(root: Path, *, files: int = 12, size: int = 64 * 1024) -> None:
+def fill(root: Path, *, files: int = 8, size: int = 32 * 1024) -> None:
     (root / "nested" / "deeper").mkdir(parents=True, exist_ok=True)
     for i in range(files):
         where = root / ("nested" if i % 3 else "") / ("deeper" if i % 4 == 0 else "")

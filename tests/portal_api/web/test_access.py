@@ -18,6 +18,7 @@ PAGES = {
     "/departments": Permission.DEPARTMENT_READ,
     "/users": Permission.USER_READ,
     "/quotas": Permission.QUOTA_READ,
+    "/migration": Permission.MIGRATION_READ,
     "/departments/new": Permission.DEPARTMENT_WRITE,
     "/users/new": Permission.USER_WRITE,
     "/quotas/new": Permission.QUOTA_WRITE,
