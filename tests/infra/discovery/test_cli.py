@@ -1,4 +1,5 @@
-"""``govcloud discover`` / ``assess`` / ``waves`` end to end: a fresh SQLite file, real hosts."""
+"""The `govcloud discover` commands end to end (portal_api/cli_migration.py): a fresh SQLite
+file, the run's real SSH hosts (their fixture lives under tests/infra)."""
 
 from __future__ import annotations
 
