@@ -15,6 +15,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import psutil
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -249,6 +250,21 @@ def _side(session: Session, target_id: int, keys_dir: Path) -> steps_.Side:
     return steps_.Side(target.address, target.port, credential.username, key_file, lines)
 
 
+def stop_leftovers(run_dir: Path) -> list[int]:
+    """Kill what an earlier attempt of this run left running on this machine (a crashed
+    control panel's Ansible and SSH children live on in sessions of their own)."""
+    marker = str(run_dir) + os.sep
+    killed = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(proc.info.get("cmdline") or [])
+        if proc.pid != os.getpid() and marker in cmdline:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+                killed.append(proc.pid)
+    psutil.wait_procs([psutil.Process(pid) for pid in killed if psutil.pid_exists(pid)], timeout=10)
+    return killed
+
+
 def _set_step(context: JobContext, run_id: int, name: str, **values: Any) -> None:
     with context.session() as session:
         run = session.get(MigrationRun, run_id)
@@ -336,6 +352,13 @@ def run_migration(context: JobContext, params: dict[str, Any]) -> dict[str, Any]
         assert system is not None
         if kind is not RunKind.ROLLBACK:
             system.status = SystemStatus.MIGRATING
+    leftovers = stop_leftovers(run_dir)
+    if leftovers:
+        context.log(
+            f"stopped {len(leftovers)} process(es) left by an earlier attempt",
+            level=EventLevel.WARNING,
+            pids=leftovers,
+        )
     known_hosts = run_dir / "known_hosts"
     known_hosts.write_text(
         "\n".join(source.known_hosts_lines + destination.known_hosts_lines) + "\n"

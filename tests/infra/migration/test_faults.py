@@ -7,7 +7,6 @@ These exercise hosts, rsync and Ansible, not the database: they run on one backe
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -19,9 +18,10 @@ from typing import Any
 
 import psutil
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from infra.jobs.models import JobEvent
 from infra.jobs.runner import InProcessBackend, set_backend
 from infra.migration import runs
 from infra.migration.ansible_adapter import PlaybookRequest, PlaybookResult
@@ -179,12 +179,14 @@ def test_a_run_killed_midway_resumes_and_loses_nothing(
     )
     try:
         wait_for(lambda: partial_copy_started(env), 60, "the copy to start")
-        # The control panel dies with everything it started (as a service manager kills the
-        # service's cgroup): ansible-runner runs Ansible in a session of its own.
-        tree = [child.pid, *(p.pid for p in psutil.Process(child.pid).children(recursive=True))]
-        for pid in tree:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        # The control panel dies; Ansible (in a session of its own) and its SSH live on.
+        os.kill(child.pid, signal.SIGKILL)
+        orphans = [
+            p
+            for p in psutil.process_iter(["cmdline"])
+            if str(env.run_root) in " ".join(p.info["cmdline"] or [])
+        ]
+        assert orphans, "Ansible should have outlived the control panel"
     finally:
         child.wait(timeout=30)
     killed = reload(session, run_id)
@@ -199,6 +201,12 @@ def test_a_run_killed_midway_resumes_and_loses_nothing(
     assert done.status is RunStatus.SUCCEEDED, done.error
     assert manifest(env.destination_dir) == before
     assert stat_snapshot(env.source_dir) == stats
+    # The resumed attempt first stopped what the dead one left running.
+    assert all(not p.is_running() or p.status() == psutil.STATUS_ZOMBIE for p in orphans)
+    log = [
+        e.message for e in session.scalars(select(JobEvent).where(JobEvent.job_id == done.job_id))
+    ]
+    assert any("left by an earlier attempt" in m for m in log)
     # The decrypted keys the killed process left behind are gone after the resumed run.
     assert not list(env.run_root.rglob("*.key"))
 
