@@ -76,6 +76,12 @@ class ProvisioningSettings(BaseModel):
     control_panel_url: str = "https://govcloud.local"
 
 
+class MigrationSettings(BaseModel):
+    # Where each migration run keeps its Ansible home, artifacts, keys (0600) and dumps.
+    run_root: str = "./var/migration-runs"
+    playbook_timeout_s: int = Field(default=3600, ge=10)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GOVCLOUD_", env_nested_delimiter="__", extra="ignore"
@@ -91,6 +97,7 @@ class Settings(BaseSettings):
     inventory: InventorySettings = InventorySettings()
     requests: RequestSettings = RequestSettings()
     provisioning: ProvisioningSettings = ProvisioningSettings()
+    migration: MigrationSettings = MigrationSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-import infra.audit.jobs  # noqa: F401  (registers the audit job handlers)
+import infra.audit.jobs
+import infra.discovery.flows  # noqa: F401  (registers the discovery sweep)
 from infra.database import get_session_factory, reader_of, session_scope
 from infra.jobs.runner import get_backend
 from infra.jobs.service import recover_interrupted
@@ -20,9 +21,11 @@ from portal_api.api import (
     audit,
     auth,
     departments,
+    discovery,
     health,
     inventory,
     jobs,
+    migration,
     network,
     quotas,
     requests,
@@ -54,6 +57,8 @@ def api_router() -> APIRouter:
         requests,
         usage,
         stacks,
+        discovery,
+        migration,
     ):
         router.include_router(module.router)
     return router

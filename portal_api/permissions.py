@@ -34,6 +34,11 @@ class Permission(StrEnum):
     STACK_READ = "stack:read"
     STACK_DEPLOY = "stack:deploy"  # preview, up, refresh
     STACK_DESTROY = "stack:destroy"
+    DISCOVERY_READ = "discovery:read"
+    DISCOVERY_WRITE = "discovery:write"
+    MIGRATION_READ = "migration:read"
+    MIGRATION_WRITE = "migration:write"
+    MIGRATION_SIGN_OFF = "migration:sign-off"
 
 
 _ALL = frozenset(Role)
@@ -64,6 +69,13 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.STACK_READ: _DEPARTMENT | _OFFICE_READERS,
     Permission.STACK_DEPLOY: frozenset({Role.OPERATOR}),
     Permission.STACK_DESTROY: frozenset({Role.OPERATOR}),
+    # Departments see their own legacy hosts' facts; only the cloud office probes and migrates.
+    Permission.DISCOVERY_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.DISCOVERY_WRITE: frozenset({Role.OPERATOR}),
+    Permission.MIGRATION_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.MIGRATION_WRITE: frozenset({Role.OPERATOR}),
+    # The department accepts the assessment of its own systems.
+    Permission.MIGRATION_SIGN_OFF: frozenset({Role.DEPARTMENT_ADMIN}),
 }
 
 

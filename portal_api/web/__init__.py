@@ -17,6 +17,7 @@ from portal_api.web.views import (
     departments,
     home,
     inventory,
+    migration,
     quotas,
     requests,
     stacks,
@@ -38,6 +39,7 @@ def install(app: FastAPI) -> None:
         inventory,
         requests,
         stacks,
+        migration,
     ):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(integers_in_range)]

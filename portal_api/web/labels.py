@@ -5,8 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
+from infra.discovery.enums import Reachability
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
 from infra.jobs.enums import JobStatus
+from infra.migration.enums import Criticality, RunStatus, Strategy, SystemStatus
 from infra.provisioning.enums import StackOperation, StackRunStatus
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
 from infra.tenancy.requests.enums import (
@@ -137,6 +139,51 @@ JOB_STATUS_LABELS: Final[dict[JobStatus, str]] = {
     JobStatus.CANCELLED: N_("Cancelled"),
 }
 
+STRATEGY_LABELS: Final[dict[Strategy, str]] = {
+    Strategy.REHOST: N_("Rehost"),
+    Strategy.REPLATFORM: N_("Replatform"),
+    Strategy.REFACTOR: N_("Refactor"),
+    Strategy.REPURCHASE: N_("Repurchase"),
+    Strategy.RETIRE: N_("Retire"),
+    Strategy.RETAIN: N_("Retain"),
+}
+
+SYSTEM_STATUS_LABELS: Final[dict[SystemStatus, str]] = {
+    SystemStatus.REGISTERED: N_("Registered"),
+    SystemStatus.ASSESSED: N_("Assessed"),
+    SystemStatus.SIGNED_OFF: N_("Signed off"),
+    SystemStatus.PLANNED: N_("Scheduled"),
+    SystemStatus.MIGRATING: N_("Migrating"),
+    SystemStatus.MIGRATED: N_("Migrated"),
+    SystemStatus.ROLLED_BACK: N_("Rolled back"),
+    SystemStatus.RETIRED: N_("Taken offline"),
+}
+
+CRITICALITY_LABELS: Final[dict[Criticality, str]] = {
+    Criticality.LOW: N_("Low"),
+    Criticality.MEDIUM: N_("Medium"),
+    Criticality.HIGH: N_("High"),
+    Criticality.CRITICAL: N_("Mission-critical"),
+}
+
+RUN_STATUS_LABELS: Final[dict[RunStatus, str]] = {
+    RunStatus.QUEUED: N_("Queued"),
+    RunStatus.RUNNING: N_("Running"),
+    RunStatus.SUCCEEDED: N_("Succeeded"),
+    RunStatus.FAILED: N_("Failed"),
+    RunStatus.ROLLED_BACK: N_("Rolled back"),
+}
+
+REACHABILITY_LABELS: Final[dict[Reachability, str]] = {
+    Reachability.PENDING: N_("Not yet probed"),
+    Reachability.REACHABLE: N_("Reachable"),
+    Reachability.UNREACHABLE: N_("Unreachable"),
+    Reachability.HOST_KEY_UNKNOWN: N_("Host key unknown (refused)"),
+    Reachability.HOST_KEY_MISMATCH: N_("Host key changed (refused)"),
+    Reachability.AUTH_FAILED: N_("Authentication failed"),
+    Reachability.PROBE_FAILED: N_("Probe failed"),
+}
+
 _ALL_LABELS: Final = (
     ROLE_LABELS,
     ZONE_LABELS,
@@ -154,6 +201,11 @@ _ALL_LABELS: Final = (
     STACK_OPERATION_LABELS,
     STACK_RUN_LABELS,
     JOB_STATUS_LABELS,
+    STRATEGY_LABELS,
+    SYSTEM_STATUS_LABELS,
+    CRITICALITY_LABELS,
+    RUN_STATUS_LABELS,
+    REACHABILITY_LABELS,
 )
 _BY_TYPE: Final[dict[type[StrEnum], dict[str, str]]] = {
     type(next(iter(labels))): {member.value: text for member, text in labels.items()}

@@ -60,6 +60,7 @@ NAVIGATION: Final = (
     NavItem("/requests", N_("Requests"), Permission.REQUEST_READ),
     NavItem("/approvals", N_("Approvals"), Permission.REQUEST_APPROVE),
     NavItem("/stacks", N_("Stacks"), Permission.STACK_READ),
+    NavItem("/migration", N_("Migration"), Permission.MIGRATION_READ),
 )
 
 ERROR_TITLES: Final = {

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infra.inventory.models import Host
+from infra.migration.models import LegacySystem
 from infra.tenancy.enums import DepartmentKind, Role
 from infra.tenancy.models import Department
 from infra.tenancy.requests.models import ResourceRequest
@@ -33,6 +34,7 @@ from portal_api.deps import PUBLIC, Allow, QuotaReader
 from portal_api.permissions import RULES, Permission, allowed
 from portal_api.routes_index import ApiRoute, api_routes, declared_access, declared_accesses
 from tests import factories, request_factories
+from tests.infra.migration import builders as migration_builders
 from tests.portal_api.conftest import SharedWorld
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -73,6 +75,7 @@ RESOURCES: dict[str, Scoped] = {
     ),
     "job_id": Scoped(lambda s, d: factories.job(s, dept=d).id, "/api/v1/jobs"),
     "request_id": Scoped(lambda s, d: _request(s, d).id, "/api/v1/requests"),
+    "system_id": Scoped(lambda s, d: _legacy_system(s, d).id, "/api/v1/migration/systems"),
 }
 
 # Path parameters that do not name department data, and why.
@@ -82,15 +85,25 @@ NOT_DEPARTMENT_SCOPED: dict[str, str] = {
     "rule_id": "approval rules are the cloud office's configuration: only operators delete one",
 }
 
-# Inventory objects are the inventory floor's to declare here (infra/inventory owns their
-# scoping rules); until then they get the role dimension only.
+# Inventory objects, discovery targets and migration runs are their floors' to declare here
+# (each owns its scoping rules); until then they get the role dimension only.
 DECLARED_BY_OWNER: dict[str, str] = {
     "provider_id": "inventory",
     "site_id": "inventory",
     "host_id": "inventory",
     "rack_id": "inventory",
     "subnet_id": "inventory",
+    "target_id": "discovery",
+    "run_id": "migration",
 }
+
+
+def _legacy_system(session: Session, dept: Department) -> LegacySystem:
+    """A legacy system of ``dept`` (its application registered in the inventory)."""
+    made = migration_builders.legacy_system(session, dept)
+    session.commit()
+    return made
+
 
 # Bodies for write routes whose body has required fields, so that a request about an object
 # outside the caller's scope reaches the scope check (422 would otherwise come first).
@@ -272,6 +285,7 @@ def test_collections_show_each_role_only_what_it_may_see(
             assert response.status_code == 403, (role, response.text)
             continue
         assert response.status_code == 200, (role, response.text)
-        listed = {item["id"] for item in response.json()["items"]}
+        body = response.json()
+        listed = {item["id"] for item in (body["items"] if isinstance(body, dict) else body)}
         assert (own in listed) == (role in SEES_OWN), (role, "own")
         assert (other in listed) == (role in SEES_OTHER), (role, "other")

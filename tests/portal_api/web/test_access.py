@@ -27,6 +27,7 @@ PAGES = {
     "/requests": Permission.REQUEST_READ,
     "/approvals": Permission.REQUEST_APPROVE,
     "/stacks": Permission.STACK_READ,
+    "/migration": Permission.MIGRATION_READ,
     "/requests/new": Permission.REQUEST_WRITE,
 }
 

@@ -1,0 +1,79 @@
+"""Legacy systems with their discovery facts and dependencies, the wave plan, and a run's log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from starlette.responses import Response
+
+from infra.discovery.models import DiscoveryTarget
+from infra.jobs.models import JobEvent
+from infra.migration import assessment, runs, service
+from infra.migration.enums import RunStatus
+from infra.migration.models import SystemDependency, SystemServer
+from portal_api.deps import SessionDep
+from portal_api.permissions import Permission
+from portal_api.web.auth import Need, Viewer
+from portal_api.web.render import render
+
+router = APIRouter(prefix="/migration")
+MigrationViewer = Annotated[Viewer, Depends(Need(Permission.MIGRATION_READ))]
+
+
+@router.get("", response_class=HTMLResponse)
+def systems_page(request: Request, session: SessionDep, viewer: MigrationViewer) -> Response:
+    systems = service.list_systems(session, scope=viewer.scope)
+    ids = [s.id for s in systems]
+    code = {s.id: s.application.code for s in systems}
+    servers: dict[int, list[DiscoveryTarget]] = {i: [] for i in ids}
+    for link, target in session.execute(
+        select(SystemServer, DiscoveryTarget)
+        .join(DiscoveryTarget, DiscoveryTarget.id == SystemServer.target_id)
+        .where(SystemServer.system_id.in_(ids))
+        .order_by(DiscoveryTarget.id)
+    ):
+        servers[link.system_id].append(target)
+    edges = [
+        (d.system_id, d.depends_on_id, d.ports, d.source)
+        for d in session.scalars(
+            select(SystemDependency).where(SystemDependency.system_id.in_(ids))
+        )
+        if d.depends_on_id in code
+    ]
+    waves = [
+        (w, [m for m in members if m.system_id in code])
+        for w, members in assessment.planned_at(session, plan="default")
+    ]
+    context: dict[str, Any] = {
+        "systems": systems,
+        "servers": servers,
+        "edges": edges,
+        "code": code,
+        "waves": [(w, members) for w, members in waves if members],
+        "runs": runs.list_runs(session, scope=viewer.scope)[:20],
+    }
+    return render(request, "migration/systems.html", context)
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(
+    request: Request, session: SessionDep, viewer: MigrationViewer, run_id: int
+) -> Response:
+    run = runs.get_run(session, run_id=run_id, scope=viewer.scope)
+    events = (
+        list(
+            session.scalars(
+                select(JobEvent)
+                .where(JobEvent.job_id == run.job_id)
+                .order_by(JobEvent.seq)
+                .limit(2000)
+            )
+        )
+        if run.job_id
+        else []
+    )
+    live = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+    return render(request, "migration/run.html", {"run": run, "events": events, "live": live})
