@@ -7,14 +7,23 @@ over the lower bound (max over dimensions of ⌈Σ demand ÷ capacity⌉, per zo
 items per second, and the ratios engine ÷ FFD (hosts) and FFD time ÷ engine time (speed).
 Every placement is checked by ``verify`` before it is counted.
 
+On the plain instances (one zone, one MLPS level, no anti-affinity, every host off and of
+one size, racks with power to spare) a third packer runs too: classic 3-D first-fit
+decreasing in numpy (bench/ffd_numpy.py, plain capacity only, its packing checked
+independently).  A closing table sets the three side by side on the largest plain instance
+(100,000 items with ``--large``): hosts ÷ lower bound, items per second, the speed ratios
+and the issue's goals (≤ 1.03 × lower bound, ≥ 1.0 × the numpy FFD's speed).
+
 Run: ``.venv/bin/python bench/placement.py [--large | --cp-sat]``: ``--large`` adds
 two 100,000-item instances (uniform and mixed); ``--cp-sat`` instead compares 500-item
-instances with OR-Tools CP-SAT given 10 s each (``pip install ortools``, bench-only).
+instances with OR-Tools CP-SAT given 10 s each.  numpy and OR-Tools are bench-only:
+``.venv/bin/pip install -e '.[bench]'``; without them their comparisons are skipped.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import random
 import sys
 import time
@@ -63,6 +72,7 @@ HOST_DRAW_W = 450
 GENERATIONS = ((48, 192, 1536), (64, 256, 2048), (96, 512, 3840))
 
 Packer = Callable[..., Placement]
+HAS_NUMPY = importlib.util.find_spec("numpy") is not None
 
 
 @dataclass(frozen=True)
@@ -181,6 +191,86 @@ def run(packer: Packer, inst: Instance, repeat: int) -> tuple[Placement, float]:
     return result, min(times)
 
 
+def plain(inst: Instance) -> bool:
+    """Nothing binds but capacity: one zone (not the intranet), one MLPS level every host
+    takes, no anti-affinity, every host off and of one size, racks with power for all of
+    their hosts.  Only here is the numpy FFD baseline (capacity only) a fair comparison."""
+    draw = Counter[int]()
+    for host in inst.hosts:
+        draw[host.rack_id] += host.power_draw_w
+    zones = {i.zone for i in inst.items} | {h.zone for h in inst.hosts}
+    return (
+        len(zones) == 1
+        and NetworkZone.INTRANET not in zones
+        and all(i.anti_affinity_group is None for i in inst.items)
+        and len({h.free for h in inst.hosts}) == 1
+        and not any(h.powered_on for h in inst.hosts)
+        and max(i.mlps_level for i in inst.items) <= min(h.max_mlps_level for h in inst.hosts)
+        and all(r.headroom_w >= draw[r.rack_id] for r in inst.racks)
+    )
+
+
+def run_numpy(inst: Instance, repeat: int) -> tuple[int, float]:
+    """Hosts the numpy FFD uses on a plain instance and its best CPU time of ``repeat`` runs
+    (turning the items into an array counts: the engine is timed from the same records)."""
+    import numpy as np
+    from ffd_numpy import check, ffd_numpy, hosts_used
+
+    capacity = inst.hosts[0].free
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        demands = np.array([item.demand for item in inst.items], dtype=np.int64)
+        host_of = ffd_numpy(demands, capacity)
+        times.append(time.process_time() - start)
+    problems = check(demands, capacity, host_of)
+    used = hosts_used(host_of)
+    if used > len(inst.hosts):
+        problems.append(f"{used} hosts used, the fleet has {len(inst.hosts)}")
+    if problems:
+        raise SystemExit(f"{inst.name}: numpy FFD broke the rules: {problems[:3]}")
+    return used, min(times)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One plain instance, the three packers measured in the same run."""
+
+    name: str
+    items: int
+    bound: int
+    ours: tuple[int, float]  # hosts, CPU seconds
+    numpy_ffd: tuple[int, float]
+    python_ffd: tuple[int, float]
+
+
+def side_by_side(rows: Sequence[Side]) -> None:
+    """Hosts ÷ lower bound and items per second for the three packers, the speed ratios,
+    and the issue's goals checked on the largest plain instance."""
+    print("\nplain instances (capacity only), the three packers in the same run:")
+    print("hosts/LB = hosts used ÷ max over dimensions of ⌈Σ demand ÷ capacity⌉; it/s = items/s")
+    header = (
+        f"{'instance':<16} {'LB':>5} | {'ours':>6} {'it/s':>7} | {'np FFD':>6} {'it/s':>7} | "
+        f"{'py FFD':>6} {'it/s':>7} | {'ours÷np':>7} {'ours÷py':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        (ours, our_t), (np_h, np_t), (py_h, py_t) = row.ours, row.numpy_ffd, row.python_ffd
+        print(
+            f"{row.name:<16} {row.bound:>5} | {ours / row.bound:>6.3f} {row.items / our_t:>7.0f} | "
+            f"{np_h / row.bound:>6.3f} {row.items / np_t:>7.0f} | {py_h / row.bound:>6.3f} "
+            f"{row.items / py_t:>7.0f} | {np_t / our_t:>6.2f}× {py_t / our_t:>6.2f}×"
+        )
+    top = max(rows, key=lambda r: r.items)
+    ratio, speed = top.ours[0] / top.bound, top.numpy_ffd[1] / top.ours[1]
+    print(f"\ngoals on {top.name} ({top.items:,} items, {top.ours[0]} hosts, LB {top.bound}):")
+    print(
+        f"  hosts ≤ 1.03 × lower bound: {ratio:.3f} × LB — {'met' if ratio <= 1.03 else 'MISSED'}"
+    )
+    print(f"  speed ≥ 1.0 × numpy FFD:    {speed:.2f} × — {'met' if speed >= 1.0 else 'MISSED'}")
+
+
 def main(argv: Sequence[str]) -> None:
     instances = [
         instance("uniform-300", 1, 300),
@@ -200,7 +290,7 @@ def main(argv: Sequence[str]) -> None:
         compare_cp_sat(10.0)
         return
     print("hosts = hosts switched on (every host starts off unless 'running'); LB = lower bound;")
-    print("left = items unplaced; time = CPU seconds, best of 3 runs (1 for 100,000 items)\n")
+    print("left = items unplaced; time = CPU seconds, best of 3 runs (1 for mixed-100000)\n")
     header = (
         f"{'instance':<46} {'LB':>5} | {'FFD':>5} {'left':>4} {'waste':>6} {'time':>6} | "
         f"{'ours':>5} {'left':>4} {'waste':>6} {'time':>6} {'items/s':>7} | "
@@ -208,8 +298,9 @@ def main(argv: Sequence[str]) -> None:
     )
     print(header)
     print("-" * len(header))
+    sides: list[Side] = []
     for inst in instances:
-        repeat = 1 if len(inst.items) > 20_000 else 3
+        repeat = 1 if len(inst.items) > 20_000 and not plain(inst) else 3
         bound = switch_on_bound(inst.items, inst.hosts)
         if not any(h.powered_on for h in inst.hosts):
             assert bound == lower_bound_hosts(inst.items, inst.hosts)
@@ -223,6 +314,23 @@ def main(argv: Sequence[str]) -> None:
             f"{len(inst.items) / our_time:>7.0f} | {our_hosts / ffd_hosts:>9.3f} "
             f"{ffd_time / our_time:>9.2f}"
         )
+        if HAS_NUMPY and plain(inst):
+            numpy_ffd = run_numpy(inst, repeat)
+            side = Side(
+                inst.name,
+                len(inst.items),
+                bound,
+                (our_hosts, our_time),
+                numpy_ffd,
+                (ffd_hosts, ffd_time),
+            )
+            sides.append(side)
+    if not HAS_NUMPY:
+        print(
+            "\nnumpy FFD baseline skipped: numpy is missing (.venv/bin/pip install -e '.[bench]')"
+        )
+    elif sides:
+        side_by_side(sides)
 
 
 def cp_sat_hosts(
