@@ -12,11 +12,12 @@ Bench-only (``pip install -e '.[bench]'``): the package and the tests never impo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
-Array = npt.NDArray[np.int64]
+Array: TypeAlias = npt.NDArray[np.int64]
 
 
 def ffd_order(demands: Array, capacity: Sequence[int]) -> npt.NDArray[np.intp]:
