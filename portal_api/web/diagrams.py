@@ -68,9 +68,20 @@ def layers(ids: Iterable[int], edges: Iterable[tuple[int, int]]) -> dict[int, in
 def graph(ids: Sequence[int], edges: Sequence[tuple[int, int]]) -> GraphLayout:
     """Positions for every node and an arrow path for every edge (dependant → dependency)."""
     layer = layers(ids, edges)
+    needs: dict[int, set[int]] = {i: set() for i in layer}
+    for source, target in edges:
+        if source in layer and target in layer and layer[target] < layer[source]:
+            needs[source].add(target)
     columns: dict[int, list[int]] = {}
     for i in sorted(layer, key=lambda i: (layer[i], i)):
         columns.setdefault(layer[i], []).append(i)
+    rank: dict[int, int] = {}
+    for col in sorted(columns):  # fewer crossings: sit next to what you depend on (barycentre)
+        if col:
+            columns[col].sort(
+                key=lambda i: (sum(rank[d] for d in needs[i]) / max(len(needs[i]), 1), i)
+            )
+        rank.update({i: k for k, i in enumerate(columns[col])})
     nodes: dict[int, GraphNode] = {}
     for col, members in columns.items():
         for row, i in enumerate(members):

@@ -127,3 +127,11 @@ def test_timeline_rows_bars_lanes_and_ticks() -> None:
     assert len(laid.ticks) == 15
     assert all(laid.plot_x <= t.x <= laid.width for t in laid.ticks)
     assert timeline([]).bars == []
+
+
+def test_dependants_sit_beside_their_dependencies() -> None:
+    # 3 → 2 and 4 → 1: ordered by id, the two arrows would cross
+    laid = graph([1, 2, 3, 4], [(3, 2), (4, 1)])
+    y = {n.id: n.y for n in laid.nodes}
+    assert y[1] < y[2]
+    assert y[4] < y[3]
