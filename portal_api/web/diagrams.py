@@ -17,6 +17,7 @@ from infra.migration.waves import LOCAL, PlanSystem, components
 
 NODE_W, NODE_H = 150, 34
 COL_GAP, ROW_GAP, PAD = 80, 18, 16
+LOOP = 40  # room either side for the arrows looping round a cycle's column
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def graph(ids: Sequence[int], edges: Sequence[tuple[int, int]]) -> GraphLayout:
     nodes: dict[int, GraphNode] = {}
     for col, members in columns.items():
         for row, i in enumerate(members):
-            x = PAD + col * (NODE_W + COL_GAP)
+            x = PAD + LOOP + col * (NODE_W + COL_GAP)
             nodes[i] = GraphNode(id=i, layer=col, x=x, y=PAD + row * (NODE_H + ROW_GAP))
     drawn: list[GraphEdge] = []
     for source, target in sorted(set(edges)):
@@ -97,17 +98,17 @@ def graph(ids: Sequence[int], edges: Sequence[tuple[int, int]]) -> GraphLayout:
             path = f"M{a.x},{ay} L{b.x + NODE_W + 6},{by}"
         elif a.y < b.y:  # inside one component: loop round the right side going down
             x = a.x + NODE_W
-            path = f"M{x},{ay} C{x + 40},{ay} {x + 40},{by} {x + 6},{by}"
+            path = f"M{x},{ay} C{x + LOOP},{ay} {x + LOOP},{by} {x + 6},{by}"
         else:  # and round the left side going up, so a two-way pair draws two arrows
             x = a.x
-            path = f"M{x},{ay} C{x - 40},{ay} {x - 40},{by} {x - 6},{by}"
+            path = f"M{x},{ay} C{x - LOOP},{ay} {x - LOOP},{by} {x - 6},{by}"
         drawn.append(GraphEdge(source=source, target=target, path=path))
     cols = max(columns, default=-1) + 1
     rows = max((len(m) for m in columns.values()), default=0)
     return GraphLayout(
         nodes=[nodes[i] for i in sorted(nodes)],
         edges=drawn,
-        width=2 * PAD + 40 + max(cols, 1) * NODE_W + max(cols - 1, 0) * COL_GAP,
+        width=2 * (PAD + LOOP) + max(cols, 1) * NODE_W + max(cols - 1, 0) * COL_GAP,
         height=2 * PAD + max(rows, 1) * NODE_H + max(rows - 1, 0) * ROW_GAP,
     )
 

@@ -135,3 +135,11 @@ def test_dependants_sit_beside_their_dependencies() -> None:
     y = {n.id: n.y for n in laid.nodes}
     assert y[1] < y[2]
     assert y[4] < y[3]
+
+
+def test_arrows_looping_round_a_cycle_stay_inside_the_picture() -> None:
+    laid = graph([1, 2], [(1, 2), (2, 1)])
+    xs = [float(p.split(",")[0].lstrip("MCL")) for e in laid.edges for p in e.path.split()]
+    assert len(laid.edges) == 2
+    assert min(xs) >= 0
+    assert max(xs) <= laid.width
