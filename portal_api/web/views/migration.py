@@ -16,6 +16,7 @@ from infra.migration.enums import RunStatus
 from infra.migration.models import SystemDependency, SystemServer
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
+from portal_api.web import diagrams
 from portal_api.web.auth import Need, Viewer
 from portal_api.web.render import render
 
@@ -47,12 +48,31 @@ def systems_page(request: Request, session: SessionDep, viewer: MigrationViewer)
         (w, [m for m in members if m.system_id in code])
         for w, members in assessment.planned_at(session, plan="default")
     ]
+    shown = [(w, members) for w, members in waves if members]
+    timeline = diagrams.timeline(
+        [
+            diagrams.TimelineWave(
+                number=w.number,
+                starts_at=w.starts_at,
+                ends_at=w.ends_at,
+                slots=[
+                    diagrams.TimelineSlot(m.system_id, m.slot_starts_at, m.slot_ends_at)
+                    for m in members
+                ],
+            )
+            for w, members in shown
+        ]
+    )
     context: dict[str, Any] = {
         "systems": systems,
+        "by_id": {s.id: s for s in systems},
+        "graph": diagrams.graph(ids, [(e[0], e[1]) for e in edges]),
+        "timeline": timeline,
+        "strategies": sorted({s.strategy for s in systems if s.strategy}),
         "servers": servers,
         "edges": edges,
         "code": code,
-        "waves": [(w, members) for w, members in waves if members],
+        "waves": shown,
         "runs": runs.list_runs(session, scope=viewer.scope)[:20],
     }
     return render(request, "migration/systems.html", context)

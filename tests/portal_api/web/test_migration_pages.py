@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -10,7 +13,7 @@ from infra.jobs.enums import EventLevel, JobStatus
 from infra.jobs.models import Job, JobEvent
 from infra.migration import service
 from infra.migration.enums import RunKind, RunStatus
-from infra.migration.models import MigrationRun
+from infra.migration.models import MigrationRun, Wave, WaveMember
 from infra.tenancy.enums import Role
 from tests import factories
 from tests.factories import EVERYTHING, SYSTEM
@@ -82,3 +85,71 @@ def test_systems_page_and_run_log(
     assert log.status_code == 200
     assert "Rsync each directory" in log.text
     assert 'http-equiv="refresh"' in log.text  # live while the run runs
+
+
+def _svg(html: str, svg_id: str) -> str:
+    start = html.index(f'id="{svg_id}"')
+    return html[start : html.index("</svg>", start)]
+
+
+def test_dependency_graph_and_wave_timeline_are_scoped(
+    client: TestClient, session: Session, world: factories.World
+) -> None:
+    db = legacy_system(session, world.own)
+    app = legacy_system(session, world.own)
+    cache = legacy_system(session, world.own)
+    hidden = legacy_system(session, world.other)
+    for source, target in [(app, db), (app, cache), (cache, app), (hidden, db)]:
+        service.add_dependency(
+            session, system_id=source.id, depends_on_id=target.id, actor=SYSTEM, scope=EVERYTHING
+        )
+    start = dt.datetime(2026, 3, 1, 16, tzinfo=dt.UTC)
+    wave = Wave(plan="default", number=1, starts_at=start, ends_at=start + dt.timedelta(days=7))
+    wave.max_concurrent = 2
+    session.add(wave)
+    session.flush()
+    for k, system in enumerate([db, app, hidden]):
+        at = start + dt.timedelta(days=1 + k)
+        session.add(
+            WaveMember(
+                wave_id=wave.id,
+                system_id=system.id,
+                slot_starts_at=at,
+                slot_ends_at=at + dt.timedelta(hours=4),
+            )
+        )
+    session.commit()
+
+    sign_in(client, world.users[Role.DEPARTMENT_USER])
+    page = client.get("/migration")
+    assert page.status_code == 200
+    graph = _svg(page.text, "dependency-graph")
+    nodes = set(re.findall(r'class="dep-node[^"]*" data-system="(\d+)"', graph))
+    assert nodes == {str(db.id), str(app.id), str(cache.id)}
+    edges = re.findall(r'class="dep-edge" data-source="(\d+)" data-target="(\d+)"', graph)
+    assert sorted(edges) == sorted(
+        (str(a.id), str(b.id)) for a, b in [(app, db), (app, cache), (cache, app)]
+    )
+    assert graph.count("<title>") == 3 + 3  # an accessible name on every node and edge
+    assert hidden.application.code not in page.text
+    assert "style=" not in graph  # the CSP forbids inline styles
+    bars = re.findall(
+        r'class="wave-bar[^"]*" data-system="(\d+)"', _svg(page.text, "wave-timeline")
+    )
+    assert sorted(bars) == sorted([str(db.id), str(app.id)])
+
+    client.cookies.clear()
+    sign_in(client, world.users[Role.OPERATOR])
+    graph = _svg(client.get("/migration").text, "dependency-graph")
+    assert len(re.findall(r'class="dep-node', graph)) == 4
+    assert len(re.findall(r'class="dep-edge"', graph)) == 4
+
+
+def test_node_text_is_escaped(client: TestClient, session: Session, world: factories.World) -> None:
+    system = legacy_system(session, world.own)
+    system.application.name = "<script>alert(1)</script>"
+    session.commit()
+    sign_in(client, world.users[Role.OPERATOR])
+    page = client.get("/migration")
+    assert "<script>alert(1)" not in page.text
+    assert "&lt;script&gt;alert(1)" in _svg(page.text, "dependency-graph")
