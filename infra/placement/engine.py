@@ -27,7 +27,6 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from infra.inventory.enums import NetworkZone
 from infra.placement.complete import complete
 from infra.placement.ffd import first_fit_decreasing
 from infra.placement.improve import empty_hosts
@@ -39,7 +38,7 @@ from infra.placement.problem import (
     RackPower,
     validate,
 )
-from infra.placement.reasons import conclude, host_order
+from infra.placement.reasons import conclude, host_order, shared_zones
 from infra.placement.shapes import Bucket, Placed, buckets_of
 from infra.placement.state import PackState
 
@@ -57,12 +56,8 @@ def place(
     headroom = validate(items, hosts, racks)
     state = PackState(hosts, headroom, anti_affinity)
     order = host_order(hosts)
-    zones: dict[NetworkZone, list[HostBin]] = {}
-    for host in order:
-        zones.setdefault(host.zone, []).append(host)
-    for zone, zone_hosts in zones.items():
-        if zone is not NetworkZone.INTRANET:
-            _pack_zone([i for i in items if i.zone is zone], zone_hosts, state)
+    for zone, zone_hosts in shared_zones(order).items():
+        _pack_zone([i for i in items if i.zone is zone], zone_hosts, state)
     empty_hosts(items, order, state)
     unplaced = conclude(items, hosts, state, headroom, order)
     result = Placement(assignments=dict(state.assignments), unplaced=unplaced)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from infra.inventory.enums import NetworkZone
 from infra.placement.problem import (
     AntiAffinityScope,
     HostBin,
@@ -19,7 +18,7 @@ from infra.placement.problem import (
     RackPower,
     validate,
 )
-from infra.placement.reasons import conclude, host_order
+from infra.placement.reasons import conclude, host_order, shared_zones
 from infra.placement.state import PackState
 
 
@@ -34,12 +33,7 @@ def first_fit_decreasing(
     headroom = validate(items, hosts, racks)
     state = PackState(hosts, headroom, anti_affinity)
     order = host_order(hosts)
-    zones: dict[NetworkZone, list[HostBin]] = {}
-    for host in order:
-        zones.setdefault(host.zone, []).append(host)
-    for zone, zone_hosts in zones.items():
-        if zone is NetworkZone.INTRANET:
-            continue
+    for zone, zone_hosts in shared_zones(order).items():
         top = [max(max(h.free[d] for h in zone_hosts), 1) for d in range(3)]
         mine = sorted(
             (i for i in items if i.zone is zone),

@@ -114,9 +114,7 @@ def conclude(
     order: Sequence[HostBin],
 ) -> dict[int, str]:
     """Give every item still unplaced one last try on any host, then a reason."""
-    by_zone: dict[NetworkZone, list[HostBin]] = {}
-    for host in order:
-        by_zone.setdefault(host.zone, []).append(host)
+    by_zone = shared_zones(order)
     left = sorted(
         (item for item in items if item.item_id not in state.assignments),
         key=lambda item: item.item_id,
@@ -136,6 +134,15 @@ def conclude(
         for item in left
         if item.item_id not in state.assignments
     }
+
+
+def shared_zones(order: Sequence[HostBin]) -> dict[NetworkZone, list[HostBin]]:
+    """Hosts by zone, each zone's in ``order``; the classified intranet is never shared."""
+    zones: dict[NetworkZone, list[HostBin]] = {}
+    for host in order:
+        if host.zone is not NetworkZone.INTRANET:
+            zones.setdefault(host.zone, []).append(host)
+    return zones
 
 
 def host_order(hosts: Sequence[HostBin]) -> list[HostBin]:
