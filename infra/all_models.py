@@ -7,6 +7,7 @@ migration tool's view of the whole database, the only place that may look upward
 from infra.audit import models as audit_models
 from infra.database import Base
 from infra.discovery import models as discovery_models
+from infra.events import models as event_models
 from infra.inventory import models as inventory_models
 from infra.jobs import models as job_models
 from infra.migration import models as migration_models
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "audit_models",
     "discovery_models",
+    "event_models",
     "inventory_models",
     "job_models",
     "migration_models",

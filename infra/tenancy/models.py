@@ -49,6 +49,10 @@ class User(Base):
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("departments.id", ondelete="RESTRICT"), index=True
     )
+    # A provider representative speaks for one provider and sees only its data.
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("providers.id", ondelete="RESTRICT"), index=True
+    )
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on password change or deactivation: every session cookie issued before is void.

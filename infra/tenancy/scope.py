@@ -1,8 +1,14 @@
-"""Tenant scoping: which departments a user may see.
+"""Tenant scoping: which departments and which providers a user may see.
 
 Every query for department data takes a :class:`Scope` argument, so leaving the filter out is
 a type error rather than a data leak.  Objects outside the scope are reported as *not found*,
 never as forbidden: their existence is itself department data.
+
+Scoping has two dimensions.  ``department_ids`` bounds department data (requests, quotas,
+legacy systems, bills); ``provider_ids`` bounds provider data (contracts, cloud sites and hosts,
+incidents, SLA figures, assessments, settlements).  ``None`` in a dimension means "all of it":
+the cloud office's roles see across both; a department sees its subtree and no provider's
+private data; a provider representative sees its own provider and no department's.
 """
 
 from __future__ import annotations
@@ -20,17 +26,44 @@ from infra.tenancy.models import Department, User
 
 @dataclass(frozen=True)
 class Scope:
-    """``department_ids`` is the visible set; ``None`` means every department."""
+    """The visible departments and providers; ``None`` in a dimension means all of them."""
 
     department_ids: frozenset[int] | None
+    provider_ids: frozenset[int] | None = None
 
     @classmethod
     def everything(cls) -> Scope:
-        return cls(None)
+        return cls(None, None)
 
     @classmethod
     def nothing(cls) -> Scope:
-        return cls(frozenset())
+        return cls(frozenset(), frozenset())
+
+    @classmethod
+    def provider(cls, provider_id: int) -> Scope:
+        """A provider representative: its own provider, no department's data."""
+        return cls(frozenset(), frozenset({provider_id}))
+
+    @property
+    def all_providers(self) -> bool:
+        return self.provider_ids is None
+
+    def allows_provider(self, provider_id: int | None) -> bool:
+        if self.provider_ids is None:
+            return True
+        return provider_id is not None and provider_id in self.provider_ids
+
+    def where_provider(
+        self, column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
+    ) -> ColumnElement[bool]:
+        if self.provider_ids is None:
+            return true()
+        return column.in_(sorted(self.provider_ids))
+
+    def require_provider(self, entity: str, key: object, provider_id: int | None) -> None:
+        """Raise NotFound unless the object's provider is visible."""
+        if not self.allows_provider(provider_id):
+            raise NotFound(entity, key)
 
     @property
     def is_global(self) -> bool:
@@ -70,12 +103,13 @@ def subtree(session: Session, root_id: int) -> frozenset[int]:
 
 
 def scope_for(session: Session, user: User) -> Scope:
-    """Department roles see their department's subtree; provider representatives see no
-    department data; the cloud office's roles see everything."""
+    """Department roles see their department's subtree and no provider's private data;
+    provider representatives see their own provider and no department's data; the cloud
+    office's roles see everything."""
     if user.role.is_department_role:
-        return (
-            Scope(subtree(session, user.department_id)) if user.department_id else Scope.nothing()
-        )
+        if not user.department_id:
+            return Scope.nothing()
+        return Scope(subtree(session, user.department_id), frozenset())
     if user.role is Role.PROVIDER_REP:
-        return Scope.nothing()
+        return Scope.provider(user.provider_id) if user.provider_id else Scope.nothing()
     return Scope.everything()
