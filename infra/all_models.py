@@ -14,16 +14,24 @@ from infra.migration import models as migration_models
 from infra.provisioning import models as provisioning_models
 from infra.tenancy import models as tenancy_models
 from infra.tenancy.requests import models as request_models
+from monitoring.incidents import models as incident_models
+from monitoring.maintenance import models as maintenance_models
+from monitoring.services import models as monitored_service_models
+from monitoring.slo import models as slo_models
 
 __all__ = [
     "Base",
     "audit_models",
     "discovery_models",
     "event_models",
+    "incident_models",
     "inventory_models",
     "job_models",
+    "maintenance_models",
     "migration_models",
+    "monitored_service_models",
     "provisioning_models",
     "request_models",
+    "slo_models",
     "tenancy_models",
 ]

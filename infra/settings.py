@@ -82,6 +82,31 @@ class MigrationSettings(BaseModel):
     playbook_timeout_s: int = Field(default=3600, ge=10)
 
 
+class ServiceLevelSettings(BaseModel):
+    """Probes, incidents, maintenance windows and SLOs (``GOVCLOUD_SERVICE_LEVELS__*``)."""
+
+    # Downtime counts only in runs of at least this many consecutive failed minutes.
+    min_downtime_run_minutes: int = Field(default=5, ge=1, le=60)
+    # A service's probe failing this many times in a row opens an incident by itself.
+    incident_after_failures: int = Field(default=3, ge=1, le=100)
+    auto_incident_severity: Literal["P1", "P2", "P3", "P4"] = "P2"
+    # Providers announce maintenance at least this many hours before it starts.
+    maintenance_min_notice_hours: int = Field(default=72, ge=0, le=24 * 90)
+    maintenance_max_hours: int = Field(default=12, ge=1, le=24 * 7)
+    # Probes in flight at once, per scheduler run; a hung target costs its timeout, no thread.
+    probe_concurrency: int = Field(default=64, ge=1, le=10_000)
+    # Response / recovery targets (minutes) when the contract's sla_terms name none.
+    default_response_minutes: dict[str, int] = Field(
+        default_factory=lambda: {"P1": 15, "P2": 30, "P3": 120, "P4": 480}
+    )
+    default_recovery_minutes: dict[str, int] = Field(
+        default_factory=lambda: {"P1": 240, "P2": 480, "P3": 1440, "P4": 4320}
+    )
+    # Alertmanager-compatible webhook for burn-rate alerts (empty: shown in the portal only).
+    alert_webhook_url: str = ""
+    alert_webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GOVCLOUD_", env_nested_delimiter="__", extra="ignore"
@@ -98,6 +123,7 @@ class Settings(BaseSettings):
     requests: RequestSettings = RequestSettings()
     provisioning: ProvisioningSettings = ProvisioningSettings()
     migration: MigrationSettings = MigrationSettings()
+    service_levels: ServiceLevelSettings = ServiceLevelSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
