@@ -36,7 +36,7 @@ def test_provider_acknowledges_and_resolves_with_audit_events_and_timeline(
     dept = department(session)
     prov = mf.provider(session)
     svc = mf.service(session, dept=dept, prov=prov)
-    rep, _ = mf.provider_rep(session, prov)
+    mf.provider_rep(session, prov)
     inc = service.file_incident(
         session,
         data=IncidentCreate(service_id=svc.id, severity=Severity.P1, title="portal down"),
