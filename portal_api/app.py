@@ -26,6 +26,7 @@ from portal_api.api import (
     inventory,
     jobs,
     migration,
+    monitoring,
     network,
     quotas,
     requests,
@@ -59,6 +60,7 @@ def api_router() -> APIRouter:
         stacks,
         discovery,
         migration,
+        monitoring,
     ):
         router.include_router(module.router)
     return router

@@ -39,6 +39,13 @@ class Permission(StrEnum):
     MIGRATION_READ = "migration:read"
     MIGRATION_WRITE = "migration:write"
     MIGRATION_SIGN_OFF = "migration:sign-off"
+    # monitoring: services, probes, incidents, maintenance windows, SLOs
+    MONITORING_READ = "monitoring:read"
+    MONITORING_WRITE = "monitoring:write"  # services, probes, SLOs
+    INCIDENT_FILE = "incident:file"
+    INCIDENT_HANDLE = "incident:handle"  # acknowledge, resolve (the provider)
+    MAINTENANCE_ANNOUNCE = "maintenance:announce"
+    MAINTENANCE_APPROVE = "maintenance:approve"
 
 
 _ALL = frozenset(Role)
@@ -76,6 +83,14 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.MIGRATION_WRITE: frozenset({Role.OPERATOR}),
     # The department accepts the assessment of its own systems.
     Permission.MIGRATION_SIGN_OFF: frozenset({Role.DEPARTMENT_ADMIN}),
+    # Service quality is seen by the department concerned, the provider concerned and the
+    # office (scoped on both dimensions); providers answer for their incidents and windows.
+    Permission.MONITORING_READ: _DEPARTMENT | _OFFICE_READERS | frozenset({Role.PROVIDER_REP}),
+    Permission.MONITORING_WRITE: frozenset({Role.OPERATOR}),
+    Permission.INCIDENT_FILE: _DEPARTMENT | frozenset({Role.OPERATOR}),
+    Permission.INCIDENT_HANDLE: frozenset({Role.PROVIDER_REP}),
+    Permission.MAINTENANCE_ANNOUNCE: frozenset({Role.PROVIDER_REP}),
+    Permission.MAINTENANCE_APPROVE: frozenset({Role.OPERATOR}),
 }
 
 

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from infra.events.types import Subscription
 from infra.schedules.types import Schedule
+from monitoring.services import scheduled as monitoring_probes
+from monitoring.slo import scheduled as monitoring_slo
 
-SCHEDULES: tuple[Schedule, ...] = ()
+SCHEDULES: tuple[Schedule, ...] = (
+    *monitoring_probes.SCHEDULES,
+    *monitoring_slo.SCHEDULES,
+)
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = ()

@@ -25,16 +25,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infra.database import utcnow
 from infra.inventory.models import Host
 from infra.migration.models import LegacySystem
 from infra.tenancy.enums import DepartmentKind, Role
 from infra.tenancy.models import Department
 from infra.tenancy.requests.models import ResourceRequest
+from monitoring.incidents import service as incident_service
+from monitoring.incidents.models import Incident
+from monitoring.services.models import MonitoredService
 from portal_api.deps import PUBLIC, Allow, QuotaReader
 from portal_api.permissions import RULES, Permission, allowed
 from portal_api.routes_index import ApiRoute, api_routes, declared_access, declared_accesses
 from tests import factories, request_factories
 from tests.infra.migration import builders as migration_builders
+from tests.monitoring import factories as monitoring_factories
 from tests.portal_api.conftest import SharedWorld
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -76,6 +81,8 @@ RESOURCES: dict[str, Scoped] = {
     "job_id": Scoped(lambda s, d: factories.job(s, dept=d).id, "/api/v1/jobs"),
     "request_id": Scoped(lambda s, d: _request(s, d).id, "/api/v1/requests"),
     "system_id": Scoped(lambda s, d: _legacy_system(s, d).id, "/api/v1/migration/systems"),
+    "service_id": Scoped(lambda s, d: _service(s, d).id, "/api/v1/monitoring/services"),
+    "incident_id": Scoped(lambda s, d: _incident(s, d).id, "/api/v1/incidents"),
 }
 
 # Path parameters that do not name department data, and why.
@@ -83,6 +90,8 @@ NOT_DEPARTMENT_SCOPED: dict[str, str] = {
     "token_id": "a user's own API tokens: another user's token is not found (test_auth)",
     "kind": "a survey sheet kind (rooms, servers, …), not an object",
     "rule_id": "approval rules are the cloud office's configuration: only operators delete one",
+    "window_id": "maintenance windows are a provider's; only operators decide them",
+    "slo_id": "an SLO is seen through its service or provider (tests/monitoring/test_api.py)",
 }
 
 # Inventory objects, discovery targets and migration runs are their floors' to declare here
@@ -96,6 +105,22 @@ DECLARED_BY_OWNER: dict[str, str] = {
     "target_id": "discovery",
     "run_id": "migration",
 }
+
+
+def _service(session: Session, dept: Department) -> MonitoredService:
+    """A monitored service of ``dept`` run by a fresh provider (no world user represents it)."""
+    return monitoring_factories.service(
+        session, dept=dept, prov=monitoring_factories.provider(session)
+    )
+
+
+def _incident(session: Session, dept: Department) -> Incident:
+    made = incident_service.open_from_probe(
+        session, service=_service(session, dept), error="down", at=utcnow()
+    )
+    session.commit()
+    assert made is not None
+    return made
 
 
 def _legacy_system(session: Session, dept: Department) -> LegacySystem:
