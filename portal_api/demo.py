@@ -152,6 +152,7 @@ def load(session: Session) -> list[DemoLogin]:
         actor=ACTOR,
     )
     _requests(session)
+    _service_levels(session)
     return LOGINS
 
 
@@ -160,3 +161,15 @@ def _requests(session: Session) -> None:
     from portal_api import demo_requests
 
     demo_requests.load(session)
+
+
+def _service_levels(session: Session) -> None:
+    """A year of service history; the demo provider login represents the first provider."""
+    from infra.inventory.models import Provider
+    from monitoring.demo import load_history
+
+    load_history(session)
+    rep = session.scalar(select(User).where(User.username == "provider"))
+    first = session.scalar(select(Provider.id).order_by(Provider.id).limit(1))
+    if rep is not None and rep.provider_id is None and first is not None:
+        rep.provider_id = first

@@ -46,7 +46,7 @@ def status_board(
     )
     last: dict[int, list[bool | None]] = {}
     for sid, ok in session.execute(
-        select(Probe.service_id, Probe.last_ok).where(Probe.service_id.in_(ids), Probe.enabled)
+        select(Probe.service_id, Probe.last_ok).where(Probe.service_id.in_(ids))
     ):
         last.setdefault(sid, []).append(ok)
     open_counts = dict(

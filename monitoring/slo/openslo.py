@@ -6,10 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
 from infra.errors import InvalidInput
+from infra.inventory.models import Provider
 from infra.schedules.types import CITY_TIMEZONE
 from monitoring.services.models import MonitoredService
 from monitoring.slo.enums import Budgeting, SloWindow
@@ -152,16 +154,13 @@ def parse_slo(
 
 def import_yaml(session: Session, *, text: str, actor: Actor) -> list[Slo]:
     """Create every SLO document of ``text`` (Service documents are accepted and skipped)."""
-    from sqlalchemy import select
-
-    from infra.inventory.models import Provider
 
     try:
         docs = [d for d in yaml.safe_load_all(text) if d]
     except yaml.YAMLError as exc:
         raise _problem("body", f"not YAML: {exc}") from None
-    services = dict(session.execute(select(MonitoredService.code, MonitoredService.id)).tuples())
-    providers = dict(session.execute(select(Provider.code, Provider.id)).tuples())
+    services = dict(session.execute(select(MonitoredService.code, MonitoredService.id)).all())
+    providers = dict(session.execute(select(Provider.code, Provider.id)).all())
     created = []
     for doc in docs:
         if not isinstance(doc, dict):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
@@ -37,13 +37,18 @@ def test_http_probes_answer_fail_hang_and_reset() -> None:
             http(7, f"{base}/health", expected_status=204),
         ]
         out = {o.probe_id: o for o in run_probes(specs, concurrency=8)}
-    assert out[1].ok and out[1].error is None
-    assert not out[2].ok and "500" in (out[2].error or "")
-    assert not out[3].ok and "body lacks" in (out[3].error or "")
-    assert not out[4].ok and "timeout" in (out[4].error or "")
+    assert out[1].ok
+    assert out[1].error is None
+    assert not out[2].ok
+    assert "500" in (out[2].error or "")
+    assert not out[3].ok
+    assert "body lacks" in (out[3].error or "")
+    assert not out[4].ok
+    assert "timeout" in (out[4].error or "")
     assert not out[5].ok
     assert not out[6].ok
-    assert not out[7].ok and "expected 204" in (out[7].error or "")
+    assert not out[7].ok
+    assert "expected 204" in (out[7].error or "")
 
 
 def test_tcp_probes() -> None:
@@ -59,7 +64,8 @@ def test_tcp_probes() -> None:
     assert [o.ok for o in out[:2]] == [True, False]
     # a reset races the handshake (up or down, depending on which the kernel reports first);
     # either way it is an outcome, at once, not an exception or a timeout
-    assert out[2].latency_ms < 1000 and "timeout" not in (out[2].error or "")
+    assert out[2].latency_ms < 1000
+    assert "timeout" not in (out[2].error or "")
 
 
 def test_a_hundred_hung_targets_cost_one_timeout_of_wall_time() -> None:
@@ -109,7 +115,8 @@ def test_scheduled_run_stores_minutes_and_opens_an_incident_after_n_failures(
             monkeypatch.setattr("monitoring.services.scheduled.utcnow", lambda t=later: t)
             monkeypatch.setattr(svc_service, "utcnow", lambda t=later: t)
             summary = run_due_probes(ctx)
-            assert summary["probed"] == 2 and summary["failed"] == 1
+            assert summary["probed"] == 2
+            assert summary["failed"] == 1
     session.expire_all()
     rows = session.execute(select(ProbeResult.ok)).scalars().all()
     assert sorted(rows) == [False] * threshold + [True] * threshold

@@ -32,7 +32,10 @@ def test_quarter_is_the_city_calendar_quarter() -> None:
 def test_provider_availability_equals_the_reference(session: Session) -> None:
     rng = random.Random(7)
     dept, prov = department(session), mf.provider(session)
-    services = [mf.service(session, dept=dept, prov=prov, since=T0 - dt.timedelta(hours=1)) for _ in range(2)]
+    services = [
+        mf.service(session, dept=dept, prov=prov, since=T0 - dt.timedelta(hours=1))
+        for _ in range(2)
+    ]
     probes = [mf.probe(session, s) for s in services]
     n = 24 * 60
     history = n + 120  # failures on either side of the window too
@@ -50,14 +53,24 @@ def test_provider_availability_equals_the_reference(session: Session) -> None:
     window = (T0 + 300 * MIN, T0 + 420 * MIN)
     session.add(
         MaintenanceWindow(
-            provider_id=prov.id, service_id=services[0].id, starts_at=window[0], ends_at=window[1],
-            reason="upgrade", status=WindowStatus.APPROVED, announced_by="p",
+            provider_id=prov.id,
+            service_id=services[0].id,
+            starts_at=window[0],
+            ends_at=window[1],
+            reason="upgrade",
+            status=WindowStatus.APPROVED,
+            announced_by="p",
         )
     )
     session.add(  # a rejected window changes nothing
         MaintenanceWindow(
-            provider_id=prov.id, service_id=None, starts_at=T0, ends_at=T0 + 600 * MIN,
-            reason="no", status=WindowStatus.REJECTED, announced_by="p",
+            provider_id=prov.id,
+            service_id=None,
+            starts_at=T0,
+            ends_at=T0 + 600 * MIN,
+            reason="no",
+            status=WindowStatus.REJECTED,
+            announced_by="p",
         )
     )
     session.commit()
@@ -79,9 +92,13 @@ def test_provider_availability_equals_the_reference(session: Session) -> None:
     slo = create_slo(
         session,
         data=SloCreate(
-            name="p-ts", provider_id=prov.id, target=Decimal("0.99"),
-            budgeting=Budgeting.TIMESLICES, time_slice_target=Decimal("0.8"),
-            time_slice_minutes=5, window=SloWindow.QUARTER,
+            name="p-ts",
+            provider_id=prov.id,
+            target=Decimal("0.99"),
+            budgeting=Budgeting.TIMESLICES,
+            time_slice_target=Decimal("0.8"),
+            time_slice_minutes=5,
+            window=SloWindow.QUARTER,
         ),
         actor=Actor.system("t"),
     )
