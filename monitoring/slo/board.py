@@ -17,7 +17,7 @@ from monitoring.services.enums import ServiceState
 from monitoring.services.models import Probe
 from monitoring.services.queries import list_services
 from monitoring.services.schemas import ServiceStatus
-from monitoring.slo import maths
+from monitoring.slo import maths, sparse
 from monitoring.slo.enums import SloWindow
 from monitoring.slo.loader import load
 from monitoring.slo.models import Slo
@@ -37,10 +37,9 @@ def status_board(
     ids = [s.id for s in services]
     start, end = window_bounds(SloWindow.ROLLING_30D, now)
     min_run = get_settings().service_levels.min_downtime_run_minutes
-    arrays = load(session, services, start=start, end=end, now=now, margin_minutes=min_run - 1)
-    down = maths.down_minutes(arrays.failed, arrays.counted, min_run)
-    sl = slice(arrays.lo, arrays.hi)
-    fig = maths.occurrences(down[:, sl], arrays.counted[:, sl])
+    loaded = load(session, services, start=start, end=end, now=now, margin_minutes=min_run - 1)
+    prepared = sparse.prepare(loaded.rows, min_run=min_run)
+    counted_a, down_a = sparse.occurrences(prepared, loaded.lo, loaded.hi)
     targets = dict(
         session.execute(select(Slo.service_id, Slo.target).where(Slo.service_id.in_(ids))).all()
     )
@@ -68,7 +67,7 @@ def status_board(
             state = ServiceState.UNKNOWN
         else:
             state = ServiceState.UP if all(verdicts) else ServiceState.DOWN
-        counted, bad = int(fig.counted[i]), int(fig.bad[i])
+        counted, bad = int(counted_a[i]), int(down_a[i])
         target = float(targets.get(s.id, DEFAULT_TARGET))
         rows.append(
             ServiceStatus(

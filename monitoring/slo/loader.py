@@ -1,4 +1,4 @@
-"""From the database to per-minute arrays: the one path every SLO figure takes.
+"""From the database to sparse rows: the one path every SLO figure takes.
 
 Only *failed* minutes are read from probe_results (a minute without a failure, after the
 service's ``monitored_since``, counts as up), so live probes that write every minute and the
@@ -8,6 +8,7 @@ demo history that writes only failures are read alike.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from monitoring.maintenance.service import approved_windows
 from monitoring.services.models import MonitoredService, Probe, ProbeResult
-from monitoring.slo.maths import BoolArray
+from monitoring.slo.sparse import Rows
 
 MINUTE = dt.timedelta(minutes=1)
 
@@ -26,14 +27,14 @@ def floor_minute(at: dt.datetime) -> dt.datetime:
 
 
 @dataclass(frozen=True)
-class MinuteArrays:
-    """``failed`` and ``counted`` for services × minutes from ``origin``; the window of interest
-    is columns ``[lo, hi)`` (the rest is margin so runs straddling its edges are judged whole)."""
+class Loaded:
+    """Sparse rows on a minute axis from ``origin``: failed minutes and uncounted intervals
+    (before ``monitored_since``, approved maintenance); the window is minutes ``[lo, hi)``, the
+    rest margin so runs straddling its edges are judged whole."""
 
     service_ids: list[int]
     origin: dt.datetime
-    failed: BoolArray
-    counted: BoolArray
+    rows: Rows
     lo: int
     hi: int
 
@@ -46,28 +47,29 @@ def load(
     end: dt.datetime,
     now: dt.datetime,
     margin_minutes: int,
-) -> MinuteArrays:
-    """Arrays for ``[start, end)`` (minutes after ``now`` are not counted)."""
+) -> Loaded:
+    """Rows for ``[start, end)`` (minutes from ``now`` on are not counted: not yet lived)."""
     start, end, now = floor_minute(start), floor_minute(end), floor_minute(now)
     origin = start - margin_minutes * MINUTE
     stop = max(origin, min(end + margin_minutes * MINUTE, now))
-    n = int((stop - origin) / MINUTE)
     ids = [s.id for s in services]
     row_of = {sid: i for i, sid in enumerate(ids)}
-    failed = np.zeros((len(ids), n), dtype=bool)
-    counted = np.zeros((len(ids), n), dtype=bool)
+    gaps: list[tuple[int, int, int]] = []
     for s in services:
-        since = max(0, int((floor_minute(s.monitored_since) - origin) / MINUTE))
-        counted[row_of[s.id], since:] = True
-    for sid, windows in approved_windows(
-        session, services=services, start=origin, end=stop
-    ).items():
-        for w_start, w_end in windows:
-            a = max(0, int(np.ceil((w_start - origin) / MINUTE)))
-            b = max(0, int(np.ceil((w_end - origin) / MINUTE)))
-            counted[row_of[sid], a:b] = False
-    if ids and n:
-        rows = session.execute(
+        since = int((floor_minute(s.monitored_since) - origin) / MINUTE)
+        if since > 0:
+            gaps.append((row_of[s.id], 0, since))
+    windows = approved_windows(session, services=services, start=origin, end=stop)
+    for sid, spans in windows.items():
+        for w_start, w_end in spans:
+            a = max(0, math.ceil((w_start - origin) / MINUTE))
+            b = max(0, math.ceil((w_end - origin) / MINUTE))
+            gaps.append((row_of[sid], a, b))
+    fail_s: list[int] = []
+    fail_m: list[int] = []
+    if ids and stop > origin:
+        base = origin.timestamp()
+        for sid, minute in session.execute(
             select(Probe.service_id, ProbeResult.minute)
             .join(Probe, Probe.id == ProbeResult.probe_id)
             .where(
@@ -77,16 +79,18 @@ def load(
                 ProbeResult.minute < stop,
             )
             .distinct()
-        ).all()
-        if rows:
-            r = np.fromiter((row_of[sid] for sid, _ in rows), dtype=np.int64, count=len(rows))
-            base = origin.timestamp()
-            c = np.fromiter(
-                (int((m.timestamp() - base) // 60) for _, m in rows),
-                dtype=np.int64,
-                count=len(rows),
-            )
-            failed[r, c] = True
+        ):
+            fail_s.append(row_of[sid])
+            fail_m.append(int((minute.timestamp() - base) // 60))
+    g = np.array(gaps, dtype=np.int64).reshape(-1, 3)
+    rows = Rows(
+        services=len(ids),
+        fail_service=np.array(fail_s, dtype=np.int64),
+        fail_minute=np.array(fail_m, dtype=np.int64),
+        gap_service=g[:, 0],
+        gap_start=g[:, 1],
+        gap_end=g[:, 2],
+    )
     lo = margin_minutes
     hi = lo + max(0, int((min(end, now) - start) / MINUTE))
-    return MinuteArrays(ids, origin, failed, counted, lo, min(hi, n))
+    return Loaded(ids, origin, rows, lo, hi)

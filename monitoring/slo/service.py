@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,9 +21,9 @@ from infra.schedules.types import quarterly
 from infra.settings import get_settings
 from monitoring.services.exceptions import bad
 from monitoring.services.models import MonitoredService
-from monitoring.slo import maths
+from monitoring.slo import maths, sparse
 from monitoring.slo.enums import Budgeting, SloWindow
-from monitoring.slo.loader import MinuteArrays, floor_minute, load
+from monitoring.slo.loader import Loaded, floor_minute, load
 from monitoring.slo.models import Slo
 from monitoring.slo.schemas import (
     ProviderAvailability,
@@ -52,16 +51,15 @@ def _min_run() -> int:
     return get_settings().service_levels.min_downtime_run_minutes
 
 
-def _arrays(
+def _prepared(
     session: Session,
     services: list[MonitoredService],
     start: dt.datetime,
     end: dt.datetime,
     now: dt.datetime,
-) -> tuple[MinuteArrays, maths.BoolArray]:
-    arrays = load(session, services, start=start, end=end, now=now, margin_minutes=_min_run() - 1)
-    down = maths.down_minutes(arrays.failed, arrays.counted, _min_run())
-    return arrays, down
+) -> tuple[Loaded, sparse.Prepared]:
+    loaded = load(session, services, start=start, end=end, now=now, margin_minutes=_min_run() - 1)
+    return loaded, sparse.prepare(loaded.rows, min_run=_min_run())
 
 
 def availability_of(
@@ -74,19 +72,18 @@ def availability_of(
 ) -> list[ServiceAvailability]:
     """Occurrences availability of each service over ``[start, end)``."""
     now = now or utcnow()
-    arrays, down = _arrays(session, services, start, end, now)
-    sl = slice(arrays.lo, arrays.hi)
-    figures = maths.occurrences(down[:, sl], arrays.counted[:, sl])
+    loaded, prepared = _prepared(session, services, start, end, now)
+    counted, down = sparse.occurrences(prepared, loaded.lo, loaded.hi)
     return [
         ServiceAvailability(
             service_id=sid,
             start=start,
             end=end,
-            counted_minutes=int(figures.counted[i]),
-            down_minutes=int(figures.bad[i]),
-            availability=maths.ratio(int(figures.good[i]), int(figures.counted[i])),
+            counted_minutes=int(counted[i]),
+            down_minutes=int(down[i]),
+            availability=maths.ratio(int(counted[i] - down[i]), int(counted[i])),
         )
-        for i, sid in enumerate(arrays.service_ids)
+        for i, sid in enumerate(loaded.service_ids)
     ]
 
 
@@ -150,35 +147,39 @@ def period_minutes(slo: Slo, now: dt.datetime) -> int:
     return int((end - start).total_seconds() // 60)
 
 
+def _pooled_burn(p: sparse.Prepared, lo: int, hi: int, minutes: int, target: float) -> float:
+    """Burn rate over the trailing ``minutes`` before ``hi`` (cut at the window's start)."""
+    counted, down = sparse.occurrences(p, max(lo, hi - minutes), hi)
+    c, d = int(counted.sum()), int(down.sum())
+    return 0.0 if c == 0 else (d / c) / (1.0 - target)
+
+
 def slo_status(session: Session, slo: Slo, *, now: dt.datetime | None = None) -> SloStatus:
     """Budget, availability and burn rates of ``slo`` at ``now``."""
     now = now or utcnow()
     start, end = window_bounds(slo.window, now)
-    services = subject_services(session, slo)
-    arrays, down = _arrays(session, services, start, end, now)
-    sl = slice(arrays.lo, arrays.hi)
+    loaded, p = _prepared(session, subject_services(session, slo), start, end, now)
+    lo, hi = loaded.lo, loaded.hi
     target = float(slo.target)
+    counted_m, down_m = sparse.occurrences(p, lo, hi)
     if slo.budgeting is Budgeting.TIMESLICES:
-        fig = maths.timeslices(
-            down[:, sl],
-            arrays.counted[:, sl],
+        counted_a, bad_a = sparse.timeslices(
+            p,
+            lo,
+            hi,
             slice_minutes=slo.time_slice_minutes,
             slice_target=float(slo.time_slice_target or 1),
         )
     else:
-        fig = maths.occurrences(down[:, sl], arrays.counted[:, sl])
-    counted, badn = int(fig.counted.sum()), int(fig.bad.sum())
-    pooled_down = down[:, sl].sum(axis=0)
-    pooled_counted = arrays.counted[:, sl].sum(axis=0)
-    burn = {
-        WINDOW_NAMES[m]: maths.trailing_burn(pooled_down, pooled_counted, m, target)
-        for m in sorted(WINDOW_NAMES)
-    }
+        counted_a, bad_a = counted_m, down_m
+    counted, badn = int(counted_a.sum()), int(bad_a.sum())
+    burn = {name: _pooled_burn(p, lo, hi, m, target) for m, name in sorted(WINDOW_NAMES.items())}
+    period = period_minutes(slo, now)
     firing = [
         f"{WINDOW_NAMES[lw]}/{WINDOW_NAMES[sw]}"
-        for lw, sw, _f, _sev, _b in maths.firing_alerts(
-            pooled_down, pooled_counted, target=target, period_minutes=period_minutes(slo, now)
-        )
+        for lw, sw, fraction, _sev in maths.BURN_ALERTS
+        if min(burn[WINDOW_NAMES[lw]], burn[WINDOW_NAMES[sw]])
+        >= maths.burn_factor(fraction, lw, period)
     ]
     return SloStatus(
         slo=SloRead.model_validate(slo),
@@ -186,7 +187,7 @@ def slo_status(session: Session, slo: Slo, *, now: dt.datetime | None = None) ->
         end=end,
         counted=counted,
         bad=badn,
-        down_minutes=int(fig.down_minutes.sum()),
+        down_minutes=int(down_m.sum()),
         availability=maths.ratio(counted - badn, counted),
         budget_remaining=maths.budget_remaining(badn, counted, target),
         burn_rates=burn,
@@ -197,12 +198,17 @@ def slo_status(session: Session, slo: Slo, *, now: dt.datetime | None = None) ->
 def budget_curve(
     session: Session, slo: Slo, *, now: dt.datetime | None = None
 ) -> list[tuple[dt.datetime, float]]:
-    """Remaining budget at the end of each day of the window so far (the burn chart)."""
+    """Remaining budget (Occurrences) at the end of each day of the window so far, against
+    the budget of the minutes counted so far (the burn chart)."""
     now = now or utcnow()
     start, end = window_bounds(slo.window, now)
-    arrays, down = _arrays(session, subject_services(session, slo), start, end, now)
-    sl = slice(arrays.lo, arrays.hi)
-    pooled_down = down[:, sl].sum(axis=0)
-    pooled_counted = arrays.counted[:, sl].sum(axis=0)
-    curve = maths.budget_curve(pooled_down, pooled_counted, target=float(slo.target), step=1440)
-    return [(start + (i + 1) * DAY, float(v)) for i, v in enumerate(np.asarray(curve))]
+    loaded, p = _prepared(session, subject_services(session, slo), start, end, now)
+    lo, hi = loaded.lo, loaded.hi
+    total = int(sparse.occurrences(p, lo, hi)[0].sum())
+    allowed = (1.0 - float(slo.target)) * total
+    points = []
+    for day_end in range(lo + 1440, hi + 1440, 1440):
+        spent = int(sparse.occurrences(p, lo, min(day_end, hi))[1].sum())
+        left = 1.0 if allowed == 0 else 1.0 - spent / allowed
+        points.append((start + (day_end - lo) * dt.timedelta(minutes=1), left))
+    return points

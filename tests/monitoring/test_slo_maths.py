@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitoring.slo import maths, reference
+from monitoring.slo import maths, reference, sparse
 
 minutes = st.integers(min_value=0, max_value=400)
 
@@ -125,3 +125,60 @@ def test_four_failed_minutes_cost_nothing_five_cost_five() -> None:
     assert maths.down_minutes(failed, counted, 5).sum() == 0
     failed[10:15] = True
     assert maths.down_minutes(failed, counted, 5).sum() == 5
+
+
+def _rows(failed: np.ndarray, counted: np.ndarray) -> sparse.Rows:
+    """The sparse form of dense arrays: failed minutes, uncounted minutes as 1-minute gaps."""
+    fs, fm = np.nonzero(failed)
+    gs, gm = np.nonzero(~counted)
+    return sparse.Rows(failed.shape[0], fs, fm, gs, gm, gm + 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(spans(), min_size=1, max_size=3),
+    st.integers(1, 7),
+    st.integers(1, 9),
+    st.sampled_from([0.5, 0.8, 1.0]),
+    st.integers(0, 400),
+    st.integers(0, 400),
+)
+def test_sparse_rows_give_the_dense_figures(
+    many: list[tuple[np.ndarray, np.ndarray]],
+    min_run: int,
+    slice_minutes: int,
+    slice_target: float,
+    a: int,
+    b: int,
+) -> None:
+    """Catches: the sparse path (what the database and the benchmark feed) drifting from the
+    dense one — runs across a gap, gaps merged wrongly, slices cut at the window's edges."""
+    n = min(len(f) for f, _ in many)
+    failed = np.stack([f[:n] for f, _ in many])
+    counted = np.stack([c[:n] for _, c in many])
+    lo, hi = sorted((min(a, n), min(b, n)))
+    prepared = sparse.prepare(_rows(failed, counted), min_run=min_run)
+    down = maths.down_minutes(failed, counted, min_run)
+    occ = maths.occurrences(down[:, lo:hi], counted[:, lo:hi])
+    c, d = sparse.occurrences(prepared, lo, hi)
+    assert (c.tolist(), d.tolist()) == (occ.counted.tolist(), occ.bad.tolist())
+    ts = maths.timeslices(
+        down[:, lo:hi], counted[:, lo:hi], slice_minutes=slice_minutes, slice_target=slice_target
+    )
+    sc, sb = sparse.timeslices(
+        prepared, lo, hi, slice_minutes=slice_minutes, slice_target=slice_target
+    )
+    assert (sc.tolist(), sb.tolist()) == (ts.counted.tolist(), ts.bad.tolist())
+
+
+def test_sparse_merges_overlapping_gaps() -> None:
+    rows = sparse.Rows(
+        1,
+        np.zeros(6, dtype=np.int64),
+        np.array([3, 4, 5, 6, 7, 20]),
+        np.zeros(2, dtype=np.int64),
+        np.array([10, 12]),
+        np.array([15, 18]),
+    )
+    p = sparse.prepare(rows, min_run=5)
+    assert sparse.occurrences(p, 0, 30) == (np.array([22]), np.array([5]))
