@@ -18,6 +18,7 @@ from portal_api.web.views import (
     home,
     inventory,
     migration,
+    monitoring,
     quotas,
     requests,
     stacks,
@@ -40,6 +41,7 @@ def install(app: FastAPI) -> None:
         requests,
         stacks,
         migration,
+        monitoring,
     ):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(integers_in_range)]

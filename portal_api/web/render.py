@@ -61,6 +61,10 @@ NAVIGATION: Final = (
     NavItem("/approvals", N_("Approvals"), Permission.REQUEST_APPROVE),
     NavItem("/stacks", N_("Stacks"), Permission.STACK_READ),
     NavItem("/migration", N_("Migration"), Permission.MIGRATION_READ),
+    NavItem("/provider", N_("Provider home"), Permission.INCIDENT_HANDLE),
+    NavItem("/monitoring", N_("Service status"), Permission.MONITORING_READ),
+    NavItem("/monitoring/incidents", N_("Incidents"), Permission.MONITORING_READ),
+    NavItem("/monitoring/slos", N_("Service level objectives"), Permission.MONITORING_READ),
 )
 
 ERROR_TITLES: Final = {

@@ -9,6 +9,8 @@ from starlette.responses import Response
 from infra.schemas import PageParams
 from infra.tenancy import accounts, service
 from infra.tenancy.models import Department
+from monitoring.incidents.enums import IncidentStatus
+from monitoring.incidents.queries import list_incidents
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web.auth import SignedIn
@@ -30,4 +32,8 @@ def dashboard(request: Request, session: SessionDep, viewer: SignedIn) -> Respon
         counts["users"] = accounts.list_users(session, scope=viewer.scope, page=_ONE).total
     if viewer.can(Permission.QUOTA_READ):
         counts["quotas"] = service.list_quotas(session, scope=viewer.scope, page=_ONE).total
+    if viewer.can(Permission.MONITORING_READ):
+        counts["incidents"] = len(
+            list_incidents(session, scope=viewer.scope, status=IncidentStatus.OPEN)
+        )
     return render(request, "dashboard.html", {"department": department, "counts": counts})
