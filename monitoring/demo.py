@@ -49,15 +49,19 @@ class DemoHistory:
 
 
 def _subjects(session: Session) -> list[tuple[str, str, int, int | None, int | None]]:
-    """(code, name, department, application, legacy system) for the demo's services."""
-    found: list[tuple[str, str, int, int | None, int | None]] = []
-    for app in session.scalars(select(Application).order_by(Application.id).limit(MAX_SERVICES)):
-        found.append((app.code.lower()[:64], app.name, app.department_id, app.id, None))
-    for system in session.scalars(
-        select(LegacySystem).where(LegacySystem.status == SystemStatus.MIGRATED).limit(4)
-    ):
-        found.append((f"sys-{system.id}", system.name, system.department_id, None, system.id))
-    return found
+    """(code, name, department, application, migrated legacy system) for the demo's services:
+    the inventory's applications, each with its legacy system once migration cut it over."""
+    migrated = dict(
+        session.execute(
+            select(LegacySystem.application_id, LegacySystem.id).where(
+                LegacySystem.status == SystemStatus.MIGRATED
+            )
+        ).all()
+    )
+    return [
+        (app.code.lower()[:64], app.name, app.department_id, app.id, migrated.get(app.id))
+        for app in session.scalars(select(Application).order_by(Application.id).limit(MAX_SERVICES))
+    ]
 
 
 def load_history(session: Session, *, now: dt.datetime | None = None) -> DemoHistory | None:

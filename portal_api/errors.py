@@ -70,6 +70,10 @@ def _field_name(error: dict[str, Any]) -> str:
     parts = [str(p) for p in error["loc"]]
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
         parts = parts[1:]
+    if not parts:  # a whole-model check: it names its field as "field: message"
+        head, sep, _rest = str(error.get("msg", "")).removeprefix("Value error, ").partition(": ")
+        if sep and head and " " not in head:
+            return head
     return ".".join(parts) or "body"
 
 

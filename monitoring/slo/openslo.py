@@ -114,7 +114,7 @@ def parse_slo(
         raise _problem("spec.objectives", "exactly one objective")
     obj = objectives[0]
     try:
-        budgeting = Budgeting(spec.get("budgetingMethod"))
+        budgeting = Budgeting(str(spec.get("budgetingMethod")))
     except ValueError:
         raise _problem("spec.budgetingMethod", "Occurrences or Timeslices") from None
     slice_minutes = 1

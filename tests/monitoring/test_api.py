@@ -59,7 +59,7 @@ def test_bad_input_names_the_field_and_stores_nothing(client: TestClient, sessio
     made = client.post("/api/v1/monitoring/services", json=svc, headers=op)
     assert made.status_code == 201, made.text
     sid = made.json()["id"]
-    probes = [
+    probes: list[tuple[dict[str, Any], str]] = [
         ({"kind": "http", "target": "ftp://x"}, "target"),
         ({"kind": "tcp", "target": "127.0.0.1:99999"}, "target"),
         ({"kind": "tcp", "target": "127.0.0.1:80", "expected_status": 200}, "expected_status"),
@@ -69,10 +69,7 @@ def test_bad_input_names_the_field_and_stores_nothing(client: TestClient, sessio
     for body, field in probes:
         r = client.post(f"/api/v1/monitoring/services/{sid}/probes", json=body, headers=op)
         assert r.status_code == 422, r.text
-        assert any(
-            field in f or field in m["message"]
-            for f, m in zip(_fields(r), r.json()["fields"], strict=False)
-        ), r.text
+        assert _fields(r) == {field}, r.text
     assert session.scalar(select(func.count()).select_from(Probe)) == 0
     r = client.post(
         "/api/v1/incidents",
@@ -223,7 +220,7 @@ def test_generated_rules_pass_promtool(
     svc = mf.service(session, dept=w.own, prov=prov)
     for data in (
         SloCreate(name="svc-30d", service_id=svc.id, target=Decimal("0.999")),
-        SloCreate(name="prov-q", provider_id=prov.id, target=Decimal("0.995"), window="1Q"),  # type: ignore[arg-type]
+        SloCreate(name="prov-q", provider_id=prov.id, target=Decimal("0.995"), window="1Q"),
     ):
         create_slo(session, data=data, actor=factories.SYSTEM)
     session.commit()
