@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -98,7 +99,13 @@ async def run_all(specs: Sequence[ProbeSpec], *, concurrency: int) -> list[Probe
 
 
 def run_probes(specs: Sequence[ProbeSpec], *, concurrency: int) -> list[ProbeOutcome]:
-    """Synchronous entry for the scheduler's handler (one event loop per run)."""
+    """Synchronous entry for the scheduler's handler: one event loop per run, in this thread,
+    or in one helper thread when this thread already runs a loop."""
     if not specs:
         return []
-    return asyncio.run(run_all(specs, concurrency=concurrency))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run_all(specs, concurrency=concurrency))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="probes") as pool:
+        return pool.submit(asyncio.run, run_all(specs, concurrency=concurrency)).result()

@@ -124,8 +124,10 @@ def test_provider_acknowledges_in_chromium(
         expect(row).to_be_visible()
         expect(row.locator("[data-status]")).to_have_attribute("data-status", "open")
         row.get_by_role("link").first.click()
-        page.get_by_label("Note").fill("engineer dispatched")
-        page.get_by_role("button", name="Acknowledge").click()
+        expect(page.locator("#incident-facts")).to_be_visible()
+        # the user's own language (zh_CN) now, not the browser's
+        page.get_by_label("备注").fill("engineer dispatched")
+        page.get_by_role("button", name="确认响应").click()
         expect(page.locator("#incident-status [data-status]")).to_have_attribute(
             "data-status", "acknowledged"
         )
