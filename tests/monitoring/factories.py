@@ -22,13 +22,13 @@ _n = itertools.count(1)
 
 def provider(session: Session, *, terms: dict[str, Any] | None = None) -> Provider:
     n = next(_n)
-    row = Provider(code=f"prov-{n}", name=f"供应商 {n}", name_en=f"Provider {n}")
+    row = Provider(code=f"mon-prov-{n}", name=f"供应商 {n}", name_en=f"Provider {n}")
     session.add(row)
     session.flush()
     session.add(
         Contract(
             provider_id=row.id,
-            reference=f"C-{n}",
+            reference=f"MON-C-{n}",
             starts_on=dt.date(2020, 1, 1),
             ends_on=dt.date(2040, 1, 1),
             monthly_fee=Decimal("1000.00"),
@@ -50,7 +50,7 @@ def service(
     row = create_service(
         session,
         data=ServiceCreate(
-            code=f"svc-{n}",
+            code=f"mon-svc-{n}",
             name=f"服务 {n}",
             department_id=dept.id,
             provider_id=prov.id,

@@ -26,7 +26,7 @@ from monitoring.services.models import MonitoredService
 from monitoring.slo import service as slos
 from monitoring.slo.board import status_board
 from monitoring.slo.chart import burn_chart_svg
-from monitoring.slo.models import Slo
+from monitoring.slo.models import Slo, SloAlert
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web.auth import CheckedForm, Need, Viewer
@@ -160,8 +160,12 @@ def slos_page(request: Request, session: SessionDep, viewer: Watcher) -> Respons
 
 @router.get("/monitoring/slos/{slo_id}", response_class=HTMLResponse)
 def slo_page(request: Request, session: SessionDep, viewer: Watcher, slo_id: int) -> Response:
-    status = slos.slo_status(session, _slo(session, viewer.scope, slo_id))
-    return render(request, "monitoring/slo.html", {"status": status})
+    slo = _slo(session, viewer.scope, slo_id)
+    alerts = session.scalars(
+        select(SloAlert).where(SloAlert.slo_id == slo.id).order_by(SloAlert.fired_at.desc())
+    ).all()
+    context = {"status": slos.slo_status(session, slo), "alerts": alerts[:50]}
+    return render(request, "monitoring/slo.html", context)
 
 
 @router.get("/monitoring/slos/{slo_id}/burn.svg")
@@ -186,11 +190,9 @@ def burn_svg(request: Request, session: SessionDep, viewer: Watcher, slo_id: int
 def provider_home(request: Request, session: SessionDep, viewer: Handler) -> Response:
     """A provider representative's home: incidents to acknowledge, SLA figures, windows."""
     ids = sorted(viewer.scope.provider_ids or ())
-    if not ids:
-        raise NotFound("provider", "of this user")
-    provider = session.get(Provider, ids[0])
-    if provider is None:
-        raise NotFound("provider", ids[0])
+    provider = session.get(Provider, ids[0]) if ids else None
+    if provider is None:  # an account not (or no longer) linked to a provider
+        return render(request, "monitoring/provider.html", {"provider": None})
     now = utcnow()
     q = quarterly()
     q_start = q.floor(now)

@@ -28,6 +28,10 @@ PAGES = {
     "/approvals": Permission.REQUEST_APPROVE,
     "/stacks": Permission.STACK_READ,
     "/migration": Permission.MIGRATION_READ,
+    "/provider": Permission.INCIDENT_HANDLE,
+    "/monitoring": Permission.MONITORING_READ,
+    "/monitoring/incidents": Permission.MONITORING_READ,
+    "/monitoring/slos": Permission.MONITORING_READ,
     "/requests/new": Permission.REQUEST_WRITE,
 }
 
