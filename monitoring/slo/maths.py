@@ -147,31 +147,3 @@ def burn_series(
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(c > 0, d / np.maximum(c, 1), 0.0) / (1.0 - target)
     return rate.astype(np.float64)
-
-
-def firing_alerts(
-    down: BoolArray, counted: BoolArray, *, target: float, period_minutes: int
-) -> list[tuple[int, int, float, str, float]]:
-    """Burn-rate alerts firing at the span's end: (long, short, factor, severity, long burn)
-    for every pair whose long *and* short windows both burn at or above the factor."""
-    fired = []
-    for long_m, short_m, fraction, severity in BURN_ALERTS:
-        factor = burn_factor(fraction, long_m, period_minutes)
-        long_b = trailing_burn(down, counted, long_m, target)
-        short_b = trailing_burn(down, counted, short_m, target)
-        if long_b >= factor and short_b >= factor:
-            fired.append((long_m, short_m, factor, severity, long_b))
-    return fired
-
-
-def budget_curve(
-    down: BoolArray, counted: BoolArray, *, target: float, step: int
-) -> npt.NDArray[np.float64]:
-    """Remaining budget share after every ``step`` minutes of a window (the burn chart),
-    against the budget of the minutes counted so far extrapolated to the whole window."""
-    total = int(counted.sum())
-    allowed = (1.0 - target) * total
-    spent = np.cumsum(down, dtype=np.int64)[step - 1 :: step]
-    if allowed == 0:
-        return np.ones(spent.shape, dtype=np.float64)
-    return (1.0 - spent / allowed).astype(np.float64)
