@@ -14,9 +14,11 @@ from infra.migration import models as migration_models
 from infra.provisioning import models as provisioning_models
 from infra.tenancy import models as tenancy_models
 from infra.tenancy.requests import models as request_models
+from monitoring.assessment import models as assessment_models
 
 __all__ = [
     "Base",
+    "assessment_models",
     "audit_models",
     "discovery_models",
     "event_models",

@@ -69,3 +69,16 @@ STATUS_LABELS: Final[dict[AssessmentStatus, str]] = {
     AssessmentStatus.UNDER_REVIEW: N_("Under review"),
     AssessmentStatus.SIGNED: N_("Signed"),
 }
+
+
+class CommentKind(StrEnum):
+    COMMENT = "comment"  # the provider's remark on the draft
+    APPEAL = "appeal"  # the provider contests the draft: the manager must answer before signing
+    REPLY = "reply"  # the cloud office's answer
+
+
+COMMENT_LABELS: Final[dict[CommentKind, str]] = {
+    CommentKind.COMMENT: N_("Comment"),
+    CommentKind.APPEAL: N_("Appeal"),
+    CommentKind.REPLY: N_("Reply"),
+}
