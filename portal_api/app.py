@@ -18,6 +18,7 @@ from infra.settings import Settings, get_settings
 from infra.tenancy.requests import expiry as _expiry_jobs  # noqa: F401  (the sweep job)
 from portal_api import errors
 from portal_api.api import (
+    assessments,
     audit,
     auth,
     departments,
@@ -59,6 +60,7 @@ def api_router() -> APIRouter:
         stacks,
         discovery,
         migration,
+        assessments,
     ):
         router.include_router(module.router)
     return router
