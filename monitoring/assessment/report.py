@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from infra.inventory.models import Provider
 from infra.tenancy.scope import Scope
 from monitoring.assessment import charts, queries
-from monitoring.assessment.enums import Grade
+from monitoring.assessment.enums import CommentKind, Grade
 from monitoring.assessment.models import ProviderAssessment
 from monitoring.assessment.scheme import Scheme
 from monitoring.assessment.service import comments, scheme_version
@@ -57,7 +57,7 @@ class Report:
     radar_svg: str
     trend_svg: str
     comparison_svg: str
-    comments: list[tuple[str, str, str]]  # kind, author, body
+    comments: list[tuple[CommentKind, str, str]]  # kind, author, body
 
     def chart_uris(self) -> dict[str, str]:
         return {
@@ -128,7 +128,7 @@ def build(
         trend_svg=charts.trend(titles["trend"], history),
         comparison_svg=charts.comparison(titles["comparison"], compared),
         comments=[
-            (c.kind.value, c.author, c.body) for c in comments(session, assessment_id=assessment.id)
+            (c.kind, c.author, c.body) for c in comments(session, assessment_id=assessment.id)
         ],
     )
 

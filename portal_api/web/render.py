@@ -61,6 +61,8 @@ NAVIGATION: Final = (
     NavItem("/approvals", N_("Approvals"), Permission.REQUEST_APPROVE),
     NavItem("/stacks", N_("Stacks"), Permission.STACK_READ),
     NavItem("/migration", N_("Migration"), Permission.MIGRATION_READ),
+    NavItem("/assessments", N_("Assessments"), Permission.ASSESSMENT_READ),
+    NavItem("/satisfaction", N_("Satisfaction survey"), Permission.SURVEY_ANSWER),
 )
 
 ERROR_TITLES: Final = {
