@@ -104,7 +104,7 @@ def _overview(
         "chosen": chosen,
         "awaiting": awaiting,
         "comparison": compared,
-        "providers": visible_providers(session, viewer.scope),
+        "provider_options": provider_options(visible_providers(session, viewer.scope), viewer),
         "form": form
         or forms.FormState(values={"provider_id": "", "quarter": last_closed_quarter()}),
     }
