@@ -152,6 +152,7 @@ def load(session: Session) -> list[DemoLogin]:
         actor=ACTOR,
     )
     _requests(session)
+    _assessments(session)
     return LOGINS
 
 
@@ -160,3 +161,12 @@ def _requests(session: Session) -> None:
     from portal_api import demo_requests
 
     demo_requests.load(session)
+
+
+def _assessments(session: Session) -> None:
+    """Four signed quarters of provider assessments (once the demo providers exist)."""
+    from infra.database import utcnow
+    from monitoring.assessment import demo as assessment_demo
+    from monitoring.assessment.collectors import monitoring_figures
+
+    assessment_demo.load(session, now=utcnow(), monitoring=monitoring_figures)

@@ -33,6 +33,7 @@ from portal_api.permissions import Permission
 from portal_api.web import forms
 from portal_api.web.auth import CheckedForm, Need, SignedIn, Viewer, require
 from portal_api.web.render import gettext_for, redirect, render
+from portal_api.web.report_pdf import assessment_pdf, chart_titles
 
 router = APIRouter()
 
@@ -62,12 +63,8 @@ def provider_options(providers: list[Provider], viewer: Viewer) -> list[tuple[st
 
 
 def _chart_titles(request: Request) -> dict[str, str]:
-    _ = gettext_for(request)
-    return {
-        "radar": _("Score by family (share of its weight)"),
-        "trend": _("Signed scores by quarter"),
-        "comparison": _("All providers this quarter"),
-    }
+    viewer: Viewer | None = getattr(request.state, "viewer", None)
+    return chart_titles("en" if viewer is not None and viewer.locale == "en" else "zh_CN")
 
 
 @router.get("/assessments", response_class=HTMLResponse)
@@ -278,22 +275,16 @@ def sign(
 def report_pdf(
     request: Request, session: SessionDep, viewer: AssessmentReader, assessment_id: int
 ) -> Response:
-    from portal_api.web.pdf import html_to_pdf
-
     row = service.get_assessment(session, scope=viewer.scope, assessment_id=assessment_id)
-    context = _detail_context(request, session, viewer, row)
-    page = render(request, "assessments/report.html", context)
-    pdf = html_to_pdf(bytes(page.body).decode("utf-8"))
-    name = f"assessment-{built_name(context)}-{row.quarter}.pdf"
+    locale = "en" if viewer.locale == "en" else "zh_CN"
+    pdf = assessment_pdf(session, row, locale=locale)
+    provider = session.get(Provider, row.provider_id)
+    name = f"assessment-{provider.code if provider else row.provider_id}-{row.quarter}.pdf"
     return Response(
         pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def built_name(context: dict[str, Any]) -> str:
-    return str(context["report"].provider_code)
 
 
 @router.get("/assessments-evidence/new", response_class=HTMLResponse)
