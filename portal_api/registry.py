@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from infra.events.types import Subscription
 from infra.schedules.types import Schedule
+from monitoring.assessment import scheduled as assessment_schedules
 
-SCHEDULES: tuple[Schedule, ...] = ()
+SCHEDULES: tuple[Schedule, ...] = (*assessment_schedules.SCHEDULES,)
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = ()

@@ -20,6 +20,7 @@ from infra.tenancy.enums import Role
 from infra.tenancy.scope import Scope
 from monitoring.assessment import entries, queries, service
 from monitoring.assessment.enums import AssessmentStatus, CommentKind, Grade
+from monitoring.assessment.evidence import MonitoringCollector
 from monitoring.assessment.exceptions import (
     AppealUnanswered,
     AssessmentLocked,
@@ -38,7 +39,7 @@ DRAFTED = dt.datetime(2026, 7, 2, 1, 0, tzinfo=dt.UTC)  # 2026Q2 ended 2026-06-3
 LATER = DRAFTED + dt.timedelta(days=11)
 
 
-def _monitoring(availability: str) -> service.evidence_mod.MonitoringCollector:
+def _monitoring(availability: str) -> MonitoringCollector:
     def collect(
         session: Session, provider_id: int, start: dt.datetime, end: dt.datetime
     ) -> dict[str, Figure]:
@@ -357,7 +358,7 @@ def test_surveys_are_answered_by_the_department_for_itself(session: Session) -> 
             department_id=w.own.id,
             provider_id=provider.id,
             quarter="2026Q2",
-            answers={**answers, "response": 6, "delivery": True},  # type: ignore[dict-item]
+            answers={**answers, "response": 6, "delivery": True},
             comment=None,
             actor=Actor("dept", 1, Role.DEPARTMENT_ADMIN),
         )

@@ -213,7 +213,10 @@ def test_manager_signs_in_the_browser(
     page.on("console", lambda m: problems.append(m.text) if "Content Security" in m.text else None)
     failed: list[str] = []
     page.on("requestfailed", lambda r: failed.append(r.url))
-    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 and "favicon" not in r.url else None)
+    page.on(
+        "response",
+        lambda r: failed.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
+    )
     page.goto(f"{live_server}/login")
     page.fill("#f-username", world.users[Role.MANAGER].username)
     page.fill("#f-password", factories.PASSWORD)
