@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from infra.audit.models import AuditEntry
 from infra.inventory.models import Host
+from infra.tenancy.models import Department
 from infra.tenancy.requests.models import Allocation, ResourceRequest
 from monitoring.assessment.models import EvidenceEntry, SurveyResponse
 from monitoring.assessment.scoring import EvidenceRef, Figure
@@ -53,16 +54,19 @@ def survey_figures(
     session: Session, *, provider_id: int, quarter: str, served: int
 ) -> dict[str, Figure]:
     """The departments' mean satisfaction (0–100) and how many of those served answered."""
-    rows = session.scalars(
-        select(SurveyResponse).where(
-            SurveyResponse.provider_id == provider_id, SurveyResponse.quarter == quarter
-        )
+    found = session.execute(
+        select(SurveyResponse, Department.code)
+        .join(Department, Department.id == SurveyResponse.department_id)
+        .where(SurveyResponse.provider_id == provider_id, SurveyResponse.quarter == quarter)
+        .order_by(Department.code)
     ).all()
+    rows = [row for row, _ in found]
+    codes = {row.id: code for row, code in found}
     source = "surveys.satisfaction_pct"
     if not rows:
         return {source: Figure(source, None, (), f"0 of {served} departments answered")}
     value = satisfaction_pct([r.answers for r in rows])
-    refs = tuple(EvidenceRef("survey", str(r.id), f"department {r.department_id}") for r in rows)
+    refs = tuple(EvidenceRef("survey", str(r.id), codes[r.id]) for r in rows)
     return {source: Figure(source, value, refs, f"{len(rows)} of {served} departments answered")}
 
 

@@ -28,11 +28,24 @@ class IndicatorLine:
     name: str
     weight: Decimal
     value: str
-    target: Decimal
+    target: str
     deduction: Decimal
     score: Decimal
-    explanation: str
+    explanation: str  # English, as stored; pages say ``reason`` in the reader's language
     refs: list[dict[str, str]]
+    reason: str
+    shortfall: str
+    per: str
+    deduct_each: str
+    cap: str
+
+
+def plain(value: Decimal | str | None) -> str:
+    """A figure as people write it: 99.5, not 99.5000 or 9.95E+1."""
+    if value is None:
+        return "—"
+    number = Decimal(value).normalize()
+    return format(number, "f")
 
 
 @dataclass(frozen=True)
@@ -79,9 +92,9 @@ def build(
     provider = session.get(Provider, assessment.provider_id)
     assert provider is not None
     family_names = {f.code: f.name.en if locale == "en" else f.name.zh for f in scheme.families}
+    leaves = {leaf.code: leaf for _, leaf in scheme.indicators()}
     leaf_names = {
-        leaf.code: leaf.name.en if locale == "en" else leaf.name.zh
-        for _, leaf in scheme.indicators()
+        code: leaf.name.en if locale == "en" else leaf.name.zh for code, leaf in leaves.items()
     }
     breakdown = assessment.breakdown
     families = [
@@ -93,12 +106,17 @@ def build(
             family=family_names.get(i["family"], i["family"]),
             name=leaf_names.get(i["code"], i["code"]),
             weight=Decimal(i["weight"]),
-            value="—" if i["value"] is None else i["value"],
-            target=Decimal(i["target"]),
+            value=plain(i["value"]),
+            target=plain(i["target"]),
             deduction=Decimal(i["deduction"]),
             score=Decimal(i["score"]),
             explanation=i["explanation"],
             refs=i["refs"],
+            reason=i.get("reason", "met"),
+            shortfall=plain(i["shortfall"]),
+            per=plain(leaves[i["code"]].per) if i["code"] in leaves else "",
+            deduct_each=plain(leaves[i["code"]].deduction) if i["code"] in leaves else "",
+            cap=plain(leaves[i["code"]].cap) if i["code"] in leaves else "",
         )
         for i in breakdown["indicators"]
     ]

@@ -59,6 +59,10 @@ class IndicatorScore:
     score: Decimal
     refs: tuple[EvidenceRef, ...]
     explanation: str
+    # The explanation as a code and its figures, for pages to say in the reader's language:
+    # "met", "short" (units, per-unit deduction, cap), "missing_full", "missing_zero".
+    reason: str = "met"
+    units: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,8 @@ class Result:
                     "score": str(i.score),
                     "refs": [{"kind": r.kind, "key": r.key, "label": r.label} for r in i.refs],
                     "explanation": i.explanation,
+                    "reason": i.reason,
+                    "units": str(i.units),
                 }
                 for i in self.indicators
             ],
@@ -126,10 +132,12 @@ def score(
             figure = evidence.get(leaf.source)
             value = None if figure is None else figure.value
             refs = () if figure is None else figure.refs
+            units = ZERO
             if value is None:
                 full = leaf.when_missing is WhenMissing.FULL
                 deduction = ZERO if full else leaf.weight
                 shortfall = ZERO
+                reason = "missing_full" if full else "missing_zero"
                 explanation = (
                     "no data this quarter: full marks"
                     if full
@@ -137,7 +145,9 @@ def score(
                 )
             else:
                 shortfall = _shortfall(leaf.direction, value, leaf.target)
+                units = points(shortfall / leaf.per)
                 deduction = points(min(leaf.cap, shortfall / leaf.per * leaf.deduction))
+                reason = "short" if shortfall else "met"
                 explanation = (
                     f"{value} against a target of {leaf.target}: "
                     f"{shortfall} short = {points(shortfall / leaf.per)} × {leaf.deduction}"
@@ -159,6 +169,8 @@ def score(
                     score=leaf_score,
                     refs=refs,
                     explanation=explanation,
+                    reason=reason,
+                    units=units,
                 )
             )
         families[family.code] = (family.weight, family_score)

@@ -92,7 +92,15 @@ def _overview(
         compared = charts.data_uri(
             charts.comparison(
                 _chart_titles(request)["comparison"],
-                [(r.provider_code, r.score) for r in shown],
+                [
+                    (
+                        r.provider_name_en
+                        if viewer.locale == "en" and r.provider_name_en
+                        else r.provider_name,
+                        r.score,
+                    )
+                    for r in shown
+                ],
             )
         )
     context = {
