@@ -14,6 +14,7 @@ from infra.migration import models as migration_models
 from infra.provisioning import models as provisioning_models
 from infra.tenancy import models as tenancy_models
 from infra.tenancy.requests import models as request_models
+from monitoring.assessment import models as assessment_models
 from monitoring.incidents import models as incident_models
 from monitoring.maintenance import models as maintenance_models
 from monitoring.services import models as monitored_service_models
@@ -21,6 +22,7 @@ from monitoring.slo import models as slo_models
 
 __all__ = [
     "Base",
+    "assessment_models",
     "audit_models",
     "discovery_models",
     "event_models",

@@ -18,6 +18,7 @@ from infra.settings import Settings, get_settings
 from infra.tenancy.requests import expiry as _expiry_jobs  # noqa: F401  (the sweep job)
 from portal_api import errors
 from portal_api.api import (
+    assessments,
     audit,
     auth,
     departments,
@@ -61,6 +62,7 @@ def api_router() -> APIRouter:
         discovery,
         migration,
         monitoring,
+        assessments,
     ):
         router.include_router(module.router)
     return router

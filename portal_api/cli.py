@@ -20,7 +20,7 @@ from infra.tenancy.enums import Role
 from infra.tenancy.models import Department, User
 from infra.tenancy.schemas import UserCreate
 from infra.tenancy.scope import Scope
-from portal_api import cli_migration, cli_requests
+from portal_api import cli_assessment, cli_migration, cli_requests
 from portal_api.cli_inventory import app as inventory_app
 
 app = typer.Typer(help="govcloud: run a shared government cloud.", no_args_is_help=True)
@@ -45,6 +45,7 @@ from portal_api.cli_stacks import app as stack_app  # noqa: E402
 
 app.add_typer(stack_app, name="stack")
 cli_migration.register(app)  # discover, assess, waves, migrate
+cli_assessment.register(app)  # the quarterly provider assessment
 
 from portal_api.cli_monitoring import app as monitoring_app  # noqa: E402
 

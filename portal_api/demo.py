@@ -153,6 +153,7 @@ def load(session: Session) -> list[DemoLogin]:
     )
     _requests(session)
     _service_levels(session)
+    _assessments(session)
     return LOGINS
 
 
@@ -173,3 +174,12 @@ def _service_levels(session: Session) -> None:
     first = session.scalar(select(Provider.id).order_by(Provider.id).limit(1))
     if rep is not None and rep.provider_id is None and first is not None:
         rep.provider_id = first
+
+
+def _assessments(session: Session) -> None:
+    """Four signed quarters of provider assessments (once the demo providers exist)."""
+    from infra.database import utcnow
+    from monitoring.assessment import demo as assessment_demo
+    from monitoring.assessment.collectors import monitoring_figures
+
+    assessment_demo.load(session, now=utcnow(), monitoring=monitoring_figures)

@@ -46,6 +46,12 @@ class Permission(StrEnum):
     INCIDENT_HANDLE = "incident:handle"  # acknowledge, resolve (the provider)
     MAINTENANCE_ANNOUNCE = "maintenance:announce"
     MAINTENANCE_APPROVE = "maintenance:approve"
+    ASSESSMENT_READ = "assessment:read"  # provider-scoped: a provider sees its own
+    ASSESSMENT_DRAFT = "assessment:draft"  # compute or refresh a quarter's draft
+    ASSESSMENT_COMMENT = "assessment:comment"  # the provider's comments and appeals; replies
+    ASSESSMENT_SIGN = "assessment:sign"  # adjust with a reason, and sign off
+    ASSESSMENT_EVIDENCE = "assessment:evidence"  # enter security, backup, drill… figures
+    SURVEY_ANSWER = "survey:answer"  # a department rates the providers that serve it
 
 
 _ALL = frozenset(Role)
@@ -91,6 +97,14 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.INCIDENT_HANDLE: frozenset({Role.PROVIDER_REP}),
     Permission.MAINTENANCE_ANNOUNCE: frozenset({Role.PROVIDER_REP}),
     Permission.MAINTENANCE_APPROVE: frozenset({Role.OPERATOR}),
+    # The quarterly provider assessment: managers sign; providers see, comment and appeal
+    # on their own (scoped by provider); departments only answer satisfaction surveys.
+    Permission.ASSESSMENT_READ: _OFFICE_READERS | frozenset({Role.PROVIDER_REP}),
+    Permission.ASSESSMENT_DRAFT: frozenset({Role.OPERATOR, Role.MANAGER}),
+    Permission.ASSESSMENT_COMMENT: frozenset({Role.PROVIDER_REP, Role.OPERATOR, Role.MANAGER}),
+    Permission.ASSESSMENT_SIGN: frozenset({Role.MANAGER}),
+    Permission.ASSESSMENT_EVIDENCE: frozenset({Role.OPERATOR, Role.PROVIDER_REP}),
+    Permission.SURVEY_ANSWER: _DEPARTMENT,
 }
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from infra.events.types import Subscription
 from infra.schedules.types import Schedule
+from monitoring.assessment import scheduled as assessment_schedules
 from monitoring.services import scheduled as monitoring_probes
 from monitoring.slo import scheduled as monitoring_slo
 
 SCHEDULES: tuple[Schedule, ...] = (
     *monitoring_probes.SCHEDULES,
     *monitoring_slo.SCHEDULES,
+    *assessment_schedules.SCHEDULES,
 )
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = ()

@@ -13,6 +13,7 @@ from portal_api.deps import integers_in_range
 from portal_api.web.render import STATIC_DIR, html_error_page
 from portal_api.web.views import (
     account,
+    assessments,
     capacity,
     departments,
     home,
@@ -42,6 +43,7 @@ def install(app: FastAPI) -> None:
         stacks,
         migration,
         monitoring,
+        assessments,
     ):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(integers_in_range)]

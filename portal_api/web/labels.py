@@ -18,6 +18,7 @@ from infra.tenancy.requests.enums import (
     StepStatus,
     UsageLevel,
 )
+from monitoring.assessment.enums import COMMENT_LABELS, GRADE_LABELS, STATUS_LABELS
 
 
 def N_(message: str) -> str:
@@ -206,6 +207,9 @@ _ALL_LABELS: Final = (
     CRITICALITY_LABELS,
     RUN_STATUS_LABELS,
     REACHABILITY_LABELS,
+    GRADE_LABELS,
+    STATUS_LABELS,
+    COMMENT_LABELS,
 )
 _BY_TYPE: Final[dict[type[StrEnum], dict[str, str]]] = {
     type(next(iter(labels))): {member.value: text for member, text in labels.items()}

@@ -65,6 +65,8 @@ NAVIGATION: Final = (
     NavItem("/monitoring", N_("Service status"), Permission.MONITORING_READ),
     NavItem("/monitoring/incidents", N_("Incidents"), Permission.MONITORING_READ),
     NavItem("/monitoring/slos", N_("Service level objectives"), Permission.MONITORING_READ),
+    NavItem("/assessments", N_("Assessments"), Permission.ASSESSMENT_READ),
+    NavItem("/satisfaction", N_("Satisfaction survey"), Permission.SURVEY_ANSWER),
 )
 
 ERROR_TITLES: Final = {

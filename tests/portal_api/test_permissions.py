@@ -104,6 +104,7 @@ DECLARED_BY_OWNER: dict[str, str] = {
     "subnet_id": "inventory",
     "target_id": "discovery",
     "run_id": "migration",
+    "assessment_id": "assessment (provider-scoped: tests/portal_api/test_assessments_api.py)",
 }
 
 
