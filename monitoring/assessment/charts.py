@@ -87,3 +87,26 @@ def comparison(title: str, providers: Sequence[tuple[str, Decimal]]) -> str:
     chart.x_labels = [name for name, _ in providers]
     chart.add(title, [float(score) for _, score in providers])
     return _svg(chart)
+
+
+def incident_timeline(
+    title: str, x_title: str, y_title: str, points: Sequence[tuple[str, float, float]]
+) -> str:
+    """The quarter's incidents on a timeline: day of the quarter (x) against hours to
+    recover (y), one series per severity, so long P1s stand out at a glance."""
+    chart = pygal.XY(
+        **_config(
+            title,
+            stroke=False,
+            dots_size=5,
+            x_title=x_title,
+            y_title=y_title,
+            range=(0, max([5.0, *(p[2] for p in points)]) * 1.1),
+            xrange=(0, 92),
+        )
+    )
+    for severity in sorted({p[0] for p in points}):
+        chart.add(severity, [(day, hours) for sev, day, hours in points if sev == severity])
+    if not points:
+        chart.add(title, [])
+    return _svg(chart)

@@ -7,10 +7,12 @@ Plain data and SVG; the portal renders it as a page and, through WeasyPrint, as 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infra.inventory.models import Provider
@@ -20,6 +22,7 @@ from monitoring.assessment.enums import CommentKind, Grade
 from monitoring.assessment.models import ProviderAssessment
 from monitoring.assessment.scheme import Scheme
 from monitoring.assessment.service import comments, scheme_version
+from monitoring.incidents.models import Incident
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,44 @@ def plain(value: Decimal | str | None) -> str:
 
 
 @dataclass(frozen=True)
+class IncidentLine:
+    id: int
+    severity: str
+    title: str
+    opened_at: dt.datetime
+    response_minutes: float | None
+    response_target: int
+    recovery_minutes: float | None
+    recovery_target: int
+
+
+def quarter_incidents(session: Session, assessment: ProviderAssessment) -> list[IncidentLine]:
+    """The provider's incidents opened in the assessed quarter, oldest first."""
+    rows = session.scalars(
+        select(Incident)
+        .where(
+            Incident.provider_id == assessment.provider_id,
+            Incident.opened_at >= assessment.period_start,
+            Incident.opened_at < assessment.period_end,
+        )
+        .order_by(Incident.opened_at, Incident.id)
+    )
+    return [
+        IncidentLine(
+            id=i.id,
+            severity=i.severity.value,
+            title=i.title,
+            opened_at=i.opened_at,
+            response_minutes=i.response_minutes,
+            response_target=i.response_target_min,
+            recovery_minutes=i.recovery_minutes,
+            recovery_target=i.recovery_target_min,
+        )
+        for i in rows
+    ]
+
+
+@dataclass(frozen=True)
 class FamilyLine:
     code: str
     name: str
@@ -70,6 +111,8 @@ class Report:
     radar_svg: str
     trend_svg: str
     comparison_svg: str
+    timeline_svg: str
+    incidents: list[IncidentLine]
     comments: list[tuple[CommentKind, str, str]]  # kind, author, body
 
     def chart_uris(self) -> dict[str, str]:
@@ -77,6 +120,7 @@ class Report:
             "radar": charts.data_uri(self.radar_svg),
             "trend": charts.data_uri(self.trend_svg),
             "comparison": charts.data_uri(self.comparison_svg),
+            "timeline": charts.data_uri(self.timeline_svg),
         }
 
 
@@ -132,6 +176,7 @@ def build(
     if not any(q == assessment.quarter for q, _ in history):
         history.append((assessment.quarter, assessment.score))
     history.sort()
+    incidents = quarter_incidents(session, assessment)
     return Report(
         assessment=assessment,
         provider_name=provider_name(provider, locale),
@@ -145,6 +190,20 @@ def build(
         radar_svg=charts.radar(titles["radar"], [(f.name, f.weight, f.score) for f in families]),
         trend_svg=charts.trend(titles["trend"], history),
         comparison_svg=charts.comparison(titles["comparison"], compared),
+        timeline_svg=charts.incident_timeline(
+            titles["timeline"],
+            titles["timeline_x"],
+            titles["timeline_y"],
+            [
+                (
+                    i.severity,
+                    (i.opened_at - assessment.period_start).total_seconds() / 86400,
+                    (i.recovery_minutes or 0) / 60,
+                )
+                for i in incidents
+            ],
+        ),
+        incidents=incidents,
         comments=[
             (c.kind, c.author, c.body) for c in comments(session, assessment_id=assessment.id)
         ],

@@ -17,6 +17,9 @@ def chart_titles(locale: str) -> dict[str, str]:
         "radar": _("Score by family (share of its weight)"),
         "trend": _("Signed scores by quarter"),
         "comparison": _("All providers this quarter"),
+        "timeline": _("Incidents of the quarter"),
+        "timeline_x": _("Day of the quarter"),
+        "timeline_y": _("Hours to recover"),
     }
 
 

@@ -32,6 +32,9 @@ PAGES = {
     "/monitoring": Permission.MONITORING_READ,
     "/monitoring/incidents": Permission.MONITORING_READ,
     "/monitoring/slos": Permission.MONITORING_READ,
+    "/assessments": Permission.ASSESSMENT_READ,
+    "/satisfaction": Permission.SURVEY_ANSWER,
+    "/assessments-evidence/new": Permission.ASSESSMENT_EVIDENCE,
     "/requests/new": Permission.REQUEST_WRITE,
 }
 
