@@ -1,10 +1,12 @@
-"""Append to and verify the audit chain.
+"""Record audit entries; they join the hash chain when their transaction commits.
 
-Each entry's hash is SHA-256 over the previous entry's hash and the entry's canonical JSON
-(sorted keys, no whitespace, UTC timestamps), so changing, removing or reordering any entry
-breaks every hash after it.  Appends lock the single ``audit_head`` row, so concurrent writers
-queue instead of forking the chain; the entry commits in the same transaction as the change it
-records.
+``record`` only buffers the entry in the session.  A ``before_commit`` hook then flushes the
+transaction's other changes, locks the single ``audit_head`` row, numbers and hashes the
+buffered entries after the head, inserts them and moves the head — so the head lock is held
+for that final append and the commit, not from a transaction's first audited write.  Writers
+still take turns on the head, so the chain never forks; entries recorded in a transaction (or
+a savepoint) that rolls back are dropped with it.  Every so often the append also signs a
+checkpoint (see :mod:`infra.audit.checkpoints`).
 """
 
 from __future__ import annotations
@@ -12,23 +14,39 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
-import hashlib
-import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Table, event, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
+from infra.audit import checkpoints
 from infra.audit.actor import Actor
+from infra.audit.hashing import GENESIS_HASH, canonical_content, entry_hash
 from infra.audit.models import AuditEntry, AuditHead
+from infra.audit.verify import ChainReport, count_entries, iter_entries, verify_chain
 from infra.database import Base, utcnow
 
-GENESIS_HASH = "0" * 64
+__all__ = [
+    "GENESIS_HASH",
+    "HEAD_ID",
+    "ChainReport",
+    "canonical_content",
+    "count_entries",
+    "entry_hash",
+    "iter_entries",
+    "json_safe",
+    "pending_entries",
+    "record",
+    "snapshot",
+    "verify_chain",
+]
+
 HEAD_ID = 1
+_PENDING = "govcloud.audit.pending"
+_SIGNED = "govcloud.audit.signed"
 
 
 def json_safe(value: Any) -> Any:
@@ -63,52 +81,19 @@ def snapshot(obj: Base) -> dict[str, Any]:
     }
 
 
-def canonical_content(entry: AuditEntry) -> str:
-    content = {
-        "seq": entry.seq,
-        "at": entry.at.astimezone(dt.UTC).isoformat(),
-        "actor_id": entry.actor_id,
-        "actor": entry.actor,
-        "action": entry.action,
-        "entity": entry.entity,
-        "entity_id": entry.entity_id,
-        "department_id": entry.department_id,
-        "before": entry.before,
-        "after": entry.after,
-    }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+@dataclass
+class _Buffered:
+    entry: AuditEntry
+    # The innermost savepoint open when the entry was recorded (None: the transaction itself).
+    owner: SessionTransaction | None = field(default=None)
 
-
-def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
-    digest = hashlib.sha256()
-    digest.update(prev_hash.encode("ascii"))
-    digest.update(canonical_content(entry).encode("utf-8"))
-    return digest.hexdigest()
-
-
-def _locked_head(session: Session) -> AuditHead:
-    """The chain's head row, locked for this transaction (created on the very first append).
-
-    Read afresh (``populate_existing``): a session reused across transactions must not trust
-    the copy it remembers.  Two first appends racing on PostgreSQL both try to create the row;
-    ``ON CONFLICT DO NOTHING`` makes the second wait for the first and then lock its row.
-    """
-    query = (
-        select(AuditHead)
-        .where(AuditHead.id == HEAD_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    head = session.scalars(query).one_or_none()
-    if head is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(
-            insert(AuditHead)
-            .values(id=HEAD_ID, seq=0, hash=GENESIS_HASH)
-            .on_conflict_do_nothing(index_elements=["id"])
-        )
-        head = session.scalars(query).one()
-    return head
+    def inside(self, savepoint: SessionTransaction) -> bool:
+        node = self.owner
+        while node is not None:
+            if node is savepoint:
+                return True
+            node = node.parent
+        return False
 
 
 def record(
@@ -122,10 +107,13 @@ def record(
     after: dict[str, Any] | None = None,
     department_id: int | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain inside the caller's transaction."""
-    head = _locked_head(session)
+    """Record one entry in the caller's transaction; it is chained when the transaction commits.
+
+    The entry returned has its ``seq`` and ``hash`` once the commit has appended it.  Its
+    time is when the change was made (``at`` may therefore step back by the length of a
+    transaction between neighbours; the order that counts is ``seq``).
+    """
     entry = AuditEntry(
-        seq=head.seq + 1,
         # Microseconds survive every backend's timestamp type, so the hash is reproducible.
         at=utcnow(),
         actor_id=actor.user_id,
@@ -136,65 +124,101 @@ def record(
         department_id=department_id,
         before=json_safe(before) if before is not None else None,
         after=json_safe(after) if after is not None else None,
-        prev_hash=head.hash,
     )
-    entry.hash = entry_hash(head.hash, entry)
-    session.add(entry)
-    head.seq, head.hash = entry.seq, entry.hash
-    session.flush()
+    if not session.in_transaction():
+        session.begin()  # so a rollback before any statement still drops the entry
+    buffered = session.info.setdefault(_PENDING, [])
+    buffered.append(_Buffered(entry, session.get_nested_transaction()))
     return entry
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    ok: bool
-    checked: int
-    first_broken_seq: int | None = None
-    reason: str | None = None
+def pending_entries(session: Session) -> list[AuditEntry]:
+    """Entries recorded in the session's open transaction, not yet chained (oldest first)."""
+    return [b.entry for b in session.info.get(_PENDING, [])]
 
 
-def iter_entries(session: Session, *, batch: int = 1000) -> Iterator[AuditEntry]:
-    last = 0
-    while True:
-        rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].seq
-        session.expunge_all()
+# -- the final append ------------------------------------------------------------------------
+
+_HEAD = cast(Table, AuditHead.__table__)
+_ENTRIES = cast(Table, AuditEntry.__table__)
 
 
-def verify_chain(session: Session) -> ChainReport:
-    """Walk the chain from the start; name the first entry that does not hold."""
-    prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
-    for entry in iter_entries(session):
-        if entry.seq != expected_seq:
-            return ChainReport(False, checked, expected_seq, f"entry {expected_seq} is missing")
-        if entry.prev_hash != prev_hash:
-            return ChainReport(
-                False,
-                checked,
-                entry.seq,
-                f"entry {entry.seq} does not follow entry {entry.seq - 1}",
-            )
-        if entry_hash(prev_hash, entry) != entry.hash:
-            return ChainReport(
-                False, checked, entry.seq, f"entry {entry.seq} was altered: its hash does not match"
-            )
-        prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
-    head = session.get(AuditHead, HEAD_ID)
-    if head is None and checked:
-        return ChainReport(
-            False, checked, checked + 1, f"the chain's head record is missing after {checked}"
+def _locked_head(session: Session) -> Any:
+    """The head row, locked for the rest of the transaction (created by the first append).
+
+    Two first appends racing on PostgreSQL both try to create the row; ``ON CONFLICT DO
+    NOTHING`` makes the second wait for the first and then lock its row.
+    """
+    query = select(_HEAD).where(_HEAD.c.id == HEAD_ID).with_for_update()
+    head = session.execute(query).one_or_none()
+    if head is None:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(_HEAD)
+            .values(id=HEAD_ID, seq=0, hash=GENESIS_HASH, checkpoint_number=0, checkpoint_seq=0)
+            .on_conflict_do_nothing(index_elements=["id"])
         )
-    if head is not None and (head.seq, head.hash) != (checked, prev_hash):
-        return ChainReport(
-            False, checked, checked + 1, f"entries after {checked} are missing (head is {head.seq})"
-        )
-    return ChainReport(True, checked)
+        head = session.execute(query).one()
+    return head
 
 
-def count_entries(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+def append(session: Session, entries: list[AuditEntry]) -> None:
+    """Chain ``entries`` after the head in the session's transaction (the hook's final step)."""
+    if not entries:
+        return
+    head = _locked_head(session)
+    seq, prev = head.seq, head.hash
+    rows = []
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev
+        entry.hash = prev = entry_hash(prev, entry)
+        rows.append({c.key: getattr(entry, c.key) for c in _ENTRIES.columns})
+    session.execute(_ENTRIES.insert(), rows)
+    moved: dict[str, Any] = {"seq": seq, "hash": prev}
+    signed = checkpoints.sign_if_due(session, head, seq=seq, hash_=prev, now=utcnow())
+    if signed is not None:
+        moved |= {
+            "checkpoint_number": signed.number,
+            "checkpoint_seq": signed.seq,
+            "checkpoint_at": signed.at,
+        }
+        session.info.setdefault(_SIGNED, []).append(signed)
+    session.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(moved))
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_on_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint is being released: its entries wait for the real commit
+    buffered = session.info.pop(_PENDING, None)
+    if not buffered:
+        return
+    session.flush()  # the transaction's own writes first: the head is locked last
+    append(session, [b.entry for b in buffered])
+
+
+@event.listens_for(Session, "after_commit")
+def _export_after_commit(session: Session) -> None:
+    signed = session.info.pop(_SIGNED, None)
+    if signed:
+        checkpoints.export(signed)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction is over, however it ended
+        session.info.pop(_PENDING, None)
+        session.info.pop(_SIGNED, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session: Session, previous: SessionTransaction) -> None:
+    session.info.pop(_SIGNED, None)
+    buffered = session.info.get(_PENDING)
+    if not buffered:
+        return
+    if previous.nested:
+        session.info[_PENDING] = [b for b in buffered if not b.inside(previous)]
+    else:
+        session.info.pop(_PENDING, None)
