@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
-from infra.audit import checkpoints
+from infra.audit import chain_pg, checkpoints
 from infra.audit.actor import Actor
 from infra.audit.hashing import GENESIS_HASH, canonical_content, entry_hash
 from infra.audit.models import AuditEntry, AuditHead
@@ -47,6 +47,7 @@ __all__ = [
 HEAD_ID = 1
 _PENDING = "govcloud.audit.pending"
 _SIGNED = "govcloud.audit.signed"
+_DURABLE = "govcloud.audit.durable"
 
 
 def json_safe(value: Any) -> Any:
@@ -143,30 +144,24 @@ _HEAD = cast(Table, AuditHead.__table__)
 _ENTRIES = cast(Table, AuditEntry.__table__)
 
 
-def _locked_head(session: Session) -> Any:
-    """The head row, locked for the rest of the transaction (created by the first append).
+def _create_head(session: Session) -> None:
+    """The head row, made by the first append ever.  Two first appends racing on PostgreSQL
+    both try; ``ON CONFLICT DO NOTHING`` makes the second wait for the first, then use it."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(_HEAD)
+        .values(id=HEAD_ID, seq=0, hash=GENESIS_HASH, checkpoint_number=0, checkpoint_seq=0)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
 
-    Two first appends racing on PostgreSQL both try to create the row; ``ON CONFLICT DO
-    NOTHING`` makes the second wait for the first and then lock its row.
-    """
+
+def _append_here(session: Session, entries: list[AuditEntry]) -> Any:
+    """The portable append (SQLite): lock and read the head, hash in Python, insert, move."""
     query = select(_HEAD).where(_HEAD.c.id == HEAD_ID).with_for_update()
     head = session.execute(query).one_or_none()
     if head is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(
-            insert(_HEAD)
-            .values(id=HEAD_ID, seq=0, hash=GENESIS_HASH, checkpoint_number=0, checkpoint_seq=0)
-            .on_conflict_do_nothing(index_elements=["id"])
-        )
+        _create_head(session)
         head = session.execute(query).one()
-    return head
-
-
-def append(session: Session, entries: list[AuditEntry]) -> None:
-    """Chain ``entries`` after the head in the session's transaction (the hook's final step)."""
-    if not entries:
-        return
-    head = _locked_head(session)
     seq, prev = head.seq, head.hash
     rows = []
     for entry in entries:
@@ -175,16 +170,55 @@ def append(session: Session, entries: list[AuditEntry]) -> None:
         entry.hash = prev = entry_hash(prev, entry)
         rows.append({c.key: getattr(entry, c.key) for c in _ENTRIES.columns})
     session.execute(_ENTRIES.insert(), rows)
-    moved: dict[str, Any] = {"seq": seq, "hash": prev}
-    signed = checkpoints.sign_if_due(session, head, seq=seq, hash_=prev, now=utcnow())
+    session.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=seq, hash=prev))
+    return head
+
+
+def append(session: Session, entries: list[AuditEntry]) -> None:
+    """Chain ``entries`` after the head in the session's transaction (the hook's final step)."""
+    if not entries:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        head = chain_pg.append(session, entries)
+        if head is None:
+            _create_head(session)
+            head = chain_pg.append(session, entries)
+        # The statement made this commit asynchronous: wait for the flush after it.
+        session.info[_DURABLE] = session.connection().connection.dbapi_connection
+    else:
+        head = _append_here(session, entries)
+    last = entries[-1]
+    signed = checkpoints.sign_if_due(session, head, seq=last.seq, hash_=last.hash, now=utcnow())
     if signed is not None:
-        moved |= {
-            "checkpoint_number": signed.number,
-            "checkpoint_seq": signed.seq,
-            "checkpoint_at": signed.at,
-        }
+        session.execute(
+            update(_HEAD)
+            .where(_HEAD.c.id == HEAD_ID)
+            .values(
+                checkpoint_number=signed.number,
+                checkpoint_seq=signed.seq,
+                checkpoint_at=signed.at,
+            )
+        )
         session.info.setdefault(_SIGNED, []).append(signed)
-    session.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(moved))
+
+
+def _durable(dbapi_connection: Any) -> None:
+    """Return only once the transaction just committed on this connection is on disk.
+
+    The audited commit ran with ``synchronous_commit = off`` so the head lock was released as
+    soon as its commit record was written, not after the fsync (an fsync under the lock
+    would queue every audited writer behind the disk).  One more statement in autocommit
+    that writes WAL (a transactional logical message) commits synchronously and so flushes
+    the WAL up to itself — and so our commit, which precedes it; concurrent writers' flushes
+    share one fsync (group commit).  A crash before that flush loses the transaction (and
+    every later one, WAL being sequential), so the chain stays whole, and the caller gets an
+    error, never a false success.
+    """
+    dbapi_connection.autocommit = True
+    try:
+        dbapi_connection.execute("SELECT pg_logical_emit_message(true, 'govcloud.audit', '')")
+    finally:
+        dbapi_connection.autocommit = False
 
 
 @event.listens_for(Session, "before_commit")
@@ -199,7 +233,10 @@ def _chain_on_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _export_after_commit(session: Session) -> None:
+def _after_commit(session: Session) -> None:
+    connection = session.info.pop(_DURABLE, None)
+    if connection is not None:  # committed, the connection not yet back in the pool
+        _durable(connection)
     signed = session.info.pop(_SIGNED, None)
     if signed:
         checkpoints.export(signed)
@@ -210,6 +247,7 @@ def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the whole transaction is over, however it ended
         session.info.pop(_PENDING, None)
         session.info.pop(_SIGNED, None)
+        session.info.pop(_DURABLE, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
