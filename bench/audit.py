@@ -141,7 +141,7 @@ def _run(
         p.start()
     time.sleep(1.0)  # let every process import and connect before the clock starts
     start.set()
-    total = sum(out.get() for _ in procs)
+    total = sum(int(out.get()) for _ in procs)
     for p in procs:
         p.join()
     return total / seconds
@@ -162,9 +162,10 @@ def main() -> int:
     try:
         migrate.upgrade(url)
         ids = _setup(url, args.writers)
-        run: Callable[[bool, float], float] = lambda audited, work: _run(  # noqa: E731
-            url, ids, audited, work, args.seconds, args.threads
-        )
+
+        def run(audited: bool, work: float) -> float:
+            return _run(url, ids, audited, work, args.seconds, args.threads)
+
         for label, work in (("short", 0.0), ("20 ms work after the write", 0.020)):
             plain = run(False, work)
             audited = run(True, work)
