@@ -180,17 +180,24 @@ def _setup(url: str, limit: int, clients: int) -> tuple[dict[str, int], list[str
     return ids, tokens
 
 
-def _serve(url: str) -> tuple[str, subprocess.Popen[bytes]]:
-    """The control panel in a process of its own (as deployed), on a free loopback port."""
+def _serve(url: str, switch_interval: float | None = None) -> tuple[str, subprocess.Popen[bytes]]:
+    """The control panel in a process of its own (as deployed), on a free loopback port
+    (``switch_interval``: the server's ``sys.setswitchinterval``, for experiments)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "GOVCLOUD_DATABASE_URL": url}
+    launcher = ["-m", "uvicorn"]
+    if switch_interval is not None:
+        launcher = [
+            "-c",
+            f"import sys; sys.setswitchinterval({switch_interval}); "
+            "from uvicorn.main import main; sys.argv[0] = 'uvicorn'; main()",
+        ]
     server = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "uvicorn",
+            *launcher,
             "portal_api.app:create_app",
             "--factory",
             "--host",
@@ -448,6 +455,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--per-client", type=int, default=25)
     parser.add_argument("--rate", type=float, default=100.0, help="open loop: offered req/s")
+    parser.add_argument(
+        "--switch-interval", type=float, default=None, help="the server's GIL switch interval (s)"
+    )
     args = parser.parse_args()
     admin_url = os.environ.get("GOVCLOUD_TEST_POSTGRES_URL")
     if not admin_url:
@@ -470,7 +480,7 @@ def main() -> int:
         minimal_closed = checked(minimal_run(url, ids["min"], limit, sizes, closed), "min")
         minimal_open = checked(minimal_run(url, ids["min"], limit, sizes, opened), "min")
         raw_closed = checked(raw_run(url, ids["raw"], limit, sizes, closed), "raw")
-        base, server = _serve(url)
+        base, server = _serve(url, args.switch_interval)
         try:
             api_closed = checked(api_run(base, tokens, sizes, closed), "api")
             api_open = checked(api_run(base, tokens, sizes, opened), "api")
