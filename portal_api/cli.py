@@ -195,6 +195,24 @@ def audit_verify() -> None:
     )
 
 
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of the chain's head now (if it moved since the last one)."""
+    from infra.audit.service import sign_now
+    from infra.audit.signing import AuditKeyMissing
+
+    _settings_or_exit()
+    try:
+        with session_scope() as session:
+            signed = sign_now(session)
+    except AuditKeyMissing as exc:
+        raise _fail(str(exc), 2) from exc
+    if signed is None:
+        console.print("no new entries since the last checkpoint")
+    else:
+        console.print(f"signed checkpoint {signed.number} at entry {signed.seq}")
+
+
 @audit_app.command("keygen")
 def audit_keygen() -> None:
     """Create the Ed25519 key that signs checkpoints (GOVCLOUD_AUDIT__KEY_PATH, mode 0600)."""

@@ -8,9 +8,10 @@ itself as a side effect of being imported.
 
 from __future__ import annotations
 
+from infra.audit import scheduled as audit_scheduled
 from infra.events.types import Subscription
 from infra.schedules.types import Schedule
 
-SCHEDULES: tuple[Schedule, ...] = ()
+SCHEDULES: tuple[Schedule, ...] = (*audit_scheduled.SCHEDULES,)
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = ()

@@ -28,6 +28,7 @@ from infra.audit.hashing import GENESIS_HASH, canonical_content, entry_hash
 from infra.audit.models import AuditEntry, AuditHead
 from infra.audit.verify import ChainReport, count_entries, iter_entries, verify_chain
 from infra.database import Base, utcnow
+from infra.settings import get_settings
 
 __all__ = [
     "GENESIS_HASH",
@@ -40,6 +41,7 @@ __all__ = [
     "json_safe",
     "pending_entries",
     "record",
+    "sign_now",
     "snapshot",
     "verify_chain",
 ]
@@ -200,6 +202,32 @@ def append(session: Session, entries: list[AuditEntry]) -> None:
             )
         )
         session.info.setdefault(_SIGNED, []).append(signed)
+
+
+def sign_now(session: Session, *, only_if_stale: bool = False) -> checkpoints.Signed | None:
+    """Sign a checkpoint of the head now if it moved since the last one (with
+    ``only_if_stale``: and the last is older than ``checkpoint_seconds``) — so a quiet chain's
+    newest entries are covered too.  Exported when the caller commits."""
+    head = session.execute(
+        select(_HEAD).where(_HEAD.c.id == HEAD_ID).with_for_update()
+    ).one_or_none()
+    if head is None or head.seq <= head.checkpoint_seq:
+        return None
+    now = utcnow()
+    if only_if_stale and head.checkpoint_at is not None:
+        age = (now - head.checkpoint_at).total_seconds()
+        if age < get_settings().audit.checkpoint_seconds:
+            return None
+    signed = checkpoints.store(
+        session, checkpoints.make(head.checkpoint_number + 1, head.seq, head.hash, now)
+    )
+    session.execute(
+        update(_HEAD)
+        .where(_HEAD.c.id == HEAD_ID)
+        .values(checkpoint_number=signed.number, checkpoint_seq=signed.seq, checkpoint_at=now)
+    )
+    session.info.setdefault(_SIGNED, []).append(signed)
+    return signed
 
 
 def _durable(dbapi_connection: Any) -> None:

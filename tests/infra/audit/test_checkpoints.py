@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,8 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.audit import checkpoints, signing
 from infra.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from infra.audit.scheduled import checkpoint_quiet_chain
 from infra.audit.service import record
 from infra.database import session_scope
+from infra.jobs.runner import JobContext
+from infra.schedules.types import ScheduleContext
 from infra.settings import reset_settings
 from tests.cli import run_cli
 from tests.infra.audit.helpers import ACTOR, append, audit_settings, raw, rehash_from, verify
@@ -199,3 +205,57 @@ def test_cli_keygen_writes_a_key_once_and_public_key_prints_it(
     assert "refusing to replace the audit signing key" in " ".join(again.output.split())
     shown = run_cli(database_url, "audit", "public-key", env=env)
     assert shown.output.strip() in made.output
+
+
+class _Job:
+    """The two things the schedule handler uses of its JobContext."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+        self.lines: list[str] = []
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.factory) as s:
+            yield s
+
+    def log(self, message: str, **_: object) -> None:
+        self.lines.append(message)
+
+
+def test_a_quiet_chain_gets_its_newest_entries_checkpointed(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    """Without the schedule the last two entries sit past the last checkpoint, so a re-hash of
+    them would go unseen; the schedule (once the last checkpoint is stale) covers them."""
+    export = tmp_path / "checkpoints.jsonl"
+    with audit_settings(checkpoint_every=1000, checkpoint_seconds=3600, checkpoint_export=export):
+        append(session_factory, 3)  # checkpoint 1 at entry 1 only
+        job = _Job(session_factory)
+        now = dt.datetime.now(dt.UTC)
+        context = ScheduleContext(cast(JobContext, job), now, now)
+        assert checkpoint_quiet_chain(context) == {"signed": None}  # the last is fresh
+        with session_scope(session_factory) as s:
+            s.get_one(AuditHead, 1).checkpoint_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        assert checkpoint_quiet_chain(context) == {"signed": 2, "seq": 3}
+        assert job.lines == ["signed checkpoint 2 at entry 3"]
+        assert checkpoint_quiet_chain(context) == {"signed": None}  # nothing new since
+        assert [json.loads(x)["seq"] for x in export.read_text().splitlines()] == [1, 3]
+        rehash_from(session_factory, 3, actor="mallory")
+        report = verify(session)
+    assert not report.ok
+    assert report.reason is not None
+    assert report.reason.startswith("one of entries 2–3 was altered and the chain re-hashed")
+
+
+def test_cli_checkpoint_signs_the_head_when_it_moved(
+    database_url: str, session_factory: sessionmaker[Session], session: Session
+) -> None:
+    with audit_settings(checkpoint_every=1000, checkpoint_seconds=3600):
+        append(session_factory, 2)
+        signed = run_cli(database_url, "audit", "checkpoint")
+        assert signed.exit_code == 0, signed.output
+        assert "signed checkpoint 2 at entry 2" in signed.output
+        again = run_cli(database_url, "audit", "checkpoint")
+        assert "no new entries since the last checkpoint" in again.output
+        assert _numbers(session) == [(1, 1), (2, 2)]
