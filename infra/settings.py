@@ -107,6 +107,23 @@ class ServiceLevelSettings(BaseModel):
     alert_webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
 
 
+class AuditSettings(BaseModel):
+    """Signed checkpoints of the audit chain (``GOVCLOUD_AUDIT__*``)."""
+
+    # Ed25519 private key (PEM, 0600) that signs checkpoints; keep it off the database host's
+    # backups.  Demo mode generates it when absent; otherwise a missing key is an error.
+    key_path: Path = Path(".govcloud/audit-signing.key")
+    # What a verifier needs: the public key (PEM).  Empty: derived from ``key_path``.
+    public_key_path: str = ""
+    # A checkpoint is signed when the chain crosses a multiple of this many entries, or when
+    # this many seconds have passed since the last one (at the next audited commit).
+    checkpoint_every: int = Field(default=1000, ge=1)
+    checkpoint_seconds: int = Field(default=300, ge=1)
+    # Every checkpoint is also appended to this JSON-lines file (a copy outside the
+    # database); empty: the table only.
+    checkpoint_export: str = ".govcloud/audit-checkpoints.jsonl"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GOVCLOUD_", env_nested_delimiter="__", extra="ignore"
@@ -124,6 +141,7 @@ class Settings(BaseSettings):
     provisioning: ProvisioningSettings = ProvisioningSettings()
     migration: MigrationSettings = MigrationSettings()
     service_levels: ServiceLevelSettings = ServiceLevelSettings()
+    audit: AuditSettings = AuditSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

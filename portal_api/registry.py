@@ -8,6 +8,7 @@ itself as a side effect of being imported.
 
 from __future__ import annotations
 
+from infra.audit import scheduled as audit_scheduled
 from infra.events.types import Subscription
 from infra.schedules.types import Schedule
 from monitoring.assessment import scheduled as assessment_schedules
@@ -15,6 +16,7 @@ from monitoring.services import scheduled as monitoring_probes
 from monitoring.slo import scheduled as monitoring_slo
 
 SCHEDULES: tuple[Schedule, ...] = (
+    *audit_scheduled.SCHEDULES,
     *monitoring_probes.SCHEDULES,
     *monitoring_slo.SCHEDULES,
     *assessment_schedules.SCHEDULES,

@@ -27,4 +27,6 @@ def verify_chain_job(context: JobContext, _params: dict[str, Any]) -> dict[str, 
         "checked": report.checked,
         "first_broken_seq": report.first_broken_seq,
         "reason": report.reason,
+        "checkpoints": report.checkpoints,
+        "problems": list(report.problems),
     }

@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit log."""
+"""The append-only, hash-chained audit log and its signed checkpoints."""
 
 from __future__ import annotations
 
@@ -29,10 +29,27 @@ class AuditEntry(Base):
 
 
 class AuditHead(Base):
-    """One row naming the chain's tip; locking it serialises appends on every backend."""
+    """One row naming the chain's tip (and its last checkpoint); locking it serialises the
+    final append of every transaction on every backend."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    checkpoint_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    checkpoint_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    checkpoint_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditCheckpoint(Base):
+    """The head (seq, hash) at one moment, signed with a key the database never sees."""
+
+    __tablename__ = "audit_checkpoints"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
@@ -208,7 +208,11 @@ def token_for(session: Session, plaintext: str) -> ApiToken | None:
     """The valid, unexpired, unrevoked token of an active user (read only)."""
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plaintext)))
+    token = session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(plaintext))
+        .options(joinedload(ApiToken.user))  # one round trip: every caller wants the user
+    )
     if token is None or token.revoked_at is not None:
         return None
     if token.expires_at is not None and token.expires_at <= utcnow():

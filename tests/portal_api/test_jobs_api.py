@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from infra.audit import guard
 from infra.audit.service import record
 from infra.database import session_scope
 from infra.jobs.enums import JobStatus
@@ -95,7 +96,7 @@ def test_a_tampered_chain_is_reported_by_the_job(
 ) -> None:
     w = factories.world(session)
     auditor = w.headers[Role.AUDITOR]
-    with session_scope(session_factory) as raw:
+    with session_scope(session_factory) as raw, guard.suspended(raw.connection()):
         raw.execute(text("UPDATE audit_entries SET actor = 'mallory' WHERE seq = 3"))
     job_id = client.post("/api/v1/audit/verify", headers=auditor).json()["job_id"]
     job = _finished(client, job_id, auditor)
@@ -104,6 +105,8 @@ def test_a_tampered_chain_is_reported_by_the_job(
         "checked": 2,
         "first_broken_seq": 3,
         "reason": "entry 3 was altered: its hash does not match",
+        "checkpoints": 0,
+        "problems": ["entry 3 was altered: its hash does not match"],
     }
     events = client.get(f"/api/v1/jobs/{job_id}/events", headers=auditor).json()
     assert events[-1]["level"] == "error"

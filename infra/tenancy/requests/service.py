@@ -226,21 +226,22 @@ def file(
 ) -> None:
     """Insert a new (or change) request, submitting it at once if asked.
 
-    Everything that needs no lock — validation, the approval chain — happens first; then the
-    department's quota rows are locked and the demand admitted; the audit entries (which lock
-    the global audit head) come last, so the head is held only for the final writes and a
-    refused submission never takes it.
+    Everything that needs no lock comes first — validation, the approval chain, and the
+    insert of the request with its items and steps while it is still a draft (which no quota
+    sum counts); only then are the department's quota rows locked, the demand admitted and
+    the request moved to submitted, so the lock covers just those statements and the commit.
+    The audit entries join the chain at commit (the head is locked last, for one statement).
     """
     chain = _chain(session, request=request, department=department) if submit_now else []
-    limits = quota.lock_quotas(session, department_id=department.id) if submit_now else None
+    request.steps = _steps(chain)  # set before the insert: no load of an empty collection
     session.add(request)
     session.flush()
-    if submit_now:
-        demand = quota.demand_of(request.items)
-        quota.admit(session, department=department, demand=demand, limits=limits)
     _record_created(session, request, actor=actor)
     if submit_now:
-        _submit(session, request=request, chain=chain, actor=actor)
+        limits = quota.lock_quotas(session, department_id=department.id)
+        demand = quota.demand_of(request.items)
+        quota.admit(session, department=department, demand=demand, limits=limits)
+        _submit(session, request=request, chain=chain, actor=actor, steps_set=True)
 
 
 def _record_created(session: Session, request: ResourceRequest, *, actor: Actor) -> None:
@@ -268,17 +269,23 @@ def _chain(
     )
 
 
+def _steps(chain: list[tuple[ApprovalStage, int | None]]) -> list[ApprovalStep]:
+    return [
+        ApprovalStep(position=i, stage=stage, approver_department_id=dept)
+        for i, (stage, dept) in enumerate(chain, start=1)
+    ]
+
+
 def _submit(
     session: Session,
     *,
     request: ResourceRequest,
     chain: list[tuple[ApprovalStage, int | None]],
     actor: Actor,
+    steps_set: bool = False,
 ) -> None:
-    request.steps = [
-        ApprovalStep(position=i, stage=stage, approver_department_id=dept)
-        for i, (stage, dept) in enumerate(chain, start=1)
-    ]
+    if not steps_set:
+        request.steps = _steps(chain)
     transition(
         session,
         request,

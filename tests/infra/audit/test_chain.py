@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from infra.audit import guard
 from infra.audit.actor import Actor
 from infra.audit.models import AuditEntry, AuditHead
 from infra.audit.service import (
@@ -46,7 +47,8 @@ def _verify(session: Session) -> ChainReport:
 
 
 def _raw(factory: sessionmaker[Session], sql: str, **params: object) -> None:
-    with session_scope(factory) as session:
+    """Tamper as someone with DDL rights would: lift the append-only guard, then write."""
+    with session_scope(factory) as session, guard.suspended(session.connection()):
         session.execute(text(sql), params)
 
 
@@ -117,10 +119,11 @@ def test_a_rehashed_forgery_breaks_the_next_link(
 ) -> None:
     """Someone who alters an entry and recomputes its hash still breaks its successor."""
     _append(session_factory, 4)
-    with session_scope(session_factory) as tx:
+    with session_scope(session_factory) as tx, guard.suspended(tx.connection()):
         entry = tx.get_one(AuditEntry, 2)
         entry.actor = "mallory"
         entry.hash = entry_hash(entry.prev_hash, entry)
+        tx.flush()
     report = _verify(session)
     assert (report.ok, report.first_broken_seq) == (False, 3)
     assert report.reason == "entry 3 does not follow entry 2"

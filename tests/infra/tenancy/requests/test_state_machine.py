@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from infra.audit.models import AuditEntry
-from infra.audit.service import verify_chain
+from infra.audit.service import pending_entries, verify_chain
 from infra.errors import Conflict
 from infra.tenancy.enums import Role
 from infra.tenancy.requests.enums import TRANSITIONS, RequestAction, RequestState
@@ -57,9 +57,12 @@ def test_every_pair_is_allowed_or_refused_and_audited(session: Session) -> None:
                 assert f"is {state.value}: it cannot {action.value}" in refused.value.message
                 assert request.state is state
                 assert session.scalar(select(func.count()).select_from(AuditEntry)) == audited
+                assert pending_entries(session) == []
                 continue
             transition(session, request, action, actor=actor)
             assert request.state.value == expected
+            assert len(pending_entries(session)) == 1
+            session.commit()  # the entry joins the chain at commit
             entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
             assert entry is not None
             assert entry.seq == audited + 1
