@@ -73,6 +73,10 @@ def main(
         os.environ["GOVCLOUD_DEMO"] = "1"
         reset_settings()
         reset_engine()
+    from infra.events.dispatch import install
+    from portal_api.registry import SUBSCRIPTIONS
+
+    install(SUBSCRIPTIONS)  # a command that publishes delivers to the same subscribers
 
 
 # -- db ------------------------------------------------------------------------------------

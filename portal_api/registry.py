@@ -8,9 +8,11 @@ itself as a side effect of being imported.
 
 from __future__ import annotations
 
+from infra.events import scheduled as events_scheduled
 from infra.events.types import Subscription
+from infra.provisioning import subscriptions as provisioning_subscriptions
 from infra.schedules.types import Schedule
 
-SCHEDULES: tuple[Schedule, ...] = ()
+SCHEDULES: tuple[Schedule, ...] = (*events_scheduled.SCHEDULES,)
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+SUBSCRIPTIONS: tuple[Subscription, ...] = (*provisioning_subscriptions.SUBSCRIPTIONS,)

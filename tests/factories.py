@@ -6,7 +6,7 @@ import itertools
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from infra.audit.actor import Actor
 from infra.database import utcnow
@@ -142,3 +142,13 @@ def job(
     session.add(row)
     session.commit()
     return row
+
+
+def deliver_events(session_factory: sessionmaker[Session]) -> None:
+    """Run the event dispatcher once over the registry's subscriptions (what the delivery job
+    and the sweep do), for tests that call writers directly rather than through the app."""
+    from infra.database import session_scope
+    from infra.events.dispatch import deliver_pending
+    from portal_api.registry import SUBSCRIPTIONS
+
+    deliver_pending(lambda: session_scope(session_factory), SUBSCRIPTIONS)
