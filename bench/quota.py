@@ -38,7 +38,7 @@ import httpx
 import psycopg
 from sqlalchemy import make_url
 
-from infra import migrate
+from portal_api.schema import migrate
 from infra.audit.actor import Actor
 from infra.database import make_engine, session_factories, session_scope
 from infra.inventory import service as inventory

@@ -85,7 +85,7 @@ def main(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    from infra import migrate
+    from portal_api.schema import migrate
 
     _settings_or_exit()
     migrate.upgrade(get_settings().database_url, revision)
@@ -95,7 +95,7 @@ def db_upgrade(revision: str = "head") -> None:
 @db_app.command("check")
 def db_check() -> None:
     """Fail if the models and the migrations have drifted apart."""
-    from infra import migrate
+    from portal_api.schema import migrate
 
     _settings_or_exit()
     try:

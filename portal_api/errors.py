@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from infra.all_models import Base
+from portal_api.schema.all_models import Base
 from infra.errors import (
     Conflict,
     GovcloudError,

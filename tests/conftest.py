@@ -24,8 +24,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from infra import migrate
-from infra.all_models import Base
+from portal_api.schema import migrate
+from portal_api.schema.all_models import Base
 from infra.database import make_engine, session_factories
 from infra.jobs.runner import InProcessBackend, set_backend
 from infra.settings import get_settings, reset_settings

@@ -25,6 +25,10 @@ TOKEN_PREFIX = "gct_"  # noqa: S105  (a public marker, not a secret)
 DEPARTMENT_ROLES = frozenset(role for role in Role if role.is_department_role)
 
 
+def _role_of(actor: Actor) -> Role | None:
+    return Role(actor.role) if actor.role is not None else None
+
+
 def grantable_roles(granter: Role | None) -> frozenset[Role]:
     """Roles a user may give: the cloud office's operators any; department admins their own
     department's roles; the system (CLI) any."""
@@ -78,7 +82,7 @@ def _check_membership(
 
 
 def _check_grant(actor: Actor, role: Role) -> None:
-    if role not in grantable_roles(actor.role):
+    if role not in grantable_roles(_role_of(actor)):
         raise PermissionDenied(f"role: a {actor.role} may not grant the {role.value} role")
 
 
@@ -121,7 +125,7 @@ def update_user(
     for key in ("display_name", "is_active", "locale", "role"):
         if key in changes and changes[key] is None:
             raise InvalidInput.one(key, "may not be null")
-    if user.role not in grantable_roles(actor.role):
+    if user.role not in grantable_roles(_role_of(actor)):
         raise PermissionDenied(f"user: a {actor.role} may not change a {user.role.value}")
     role = changes.get("role") or user.role
     department_id = changes.get("department_id", user.department_id)

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
-from infra.inventory.enums import NetworkZone
 from infra.schemas import InputModel, OutputModel
 from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind, ResourceClass, Role
+from infra.zones import NetworkZone
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,62}$", strip_whitespace=True)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]

@@ -10,7 +10,6 @@ from infra.audit.service import record, snapshot
 from infra.database import utcnow
 from infra.errors import Conflict, InvalidInput, NotFound
 from infra.events.service import publish
-from infra.inventory.enums import NetworkZone
 from infra.schemas import Page, PageParams
 from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind
 from infra.tenancy.events import QuotaChanged
@@ -24,6 +23,7 @@ from infra.tenancy.schemas import (
     QuotaUpdate,
 )
 from infra.tenancy.scope import Scope
+from infra.zones import NetworkZone
 
 # -- departments ---------------------------------------------------------------------------
 

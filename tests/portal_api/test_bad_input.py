@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from infra.all_models import Base
+from portal_api.schema.all_models import Base
 from infra.tenancy.enums import DepartmentKind, Role
 from portal_api.routes_index import api_routes
 from tests import factories

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, inspect, make_url, select
 from sqlalchemy.orm import Session
 
-from infra.all_models import Base
+from portal_api.schema.all_models import Base
 from infra.audit.models import AuditEntry
 from infra.database import make_engine
 from infra.tenancy.models import Department, Quota, User
