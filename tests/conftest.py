@@ -24,12 +24,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal_api.schema import migrate
-from portal_api.schema.all_models import Base
 from infra.database import make_engine, session_factories
 from infra.jobs.runner import InProcessBackend, set_backend
 from infra.settings import get_settings, reset_settings
 from infra.tenancy.passwords import reset_hasher
+from portal_api.schema import migrate
+from portal_api.schema.all_models import Base
 
 reset_settings()
 reset_hasher()

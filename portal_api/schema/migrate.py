@@ -6,7 +6,6 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-
 SCRIPT_LOCATION = "portal_api:schema"  # env.py, script.py.mako
 VERSION_LOCATIONS = "infra:migrations/versions"  # the revision files
 

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, inspect, make_url, select
 from sqlalchemy.orm import Session
 
-from portal_api.schema.all_models import Base
 from infra.audit.models import AuditEntry
 from infra.database import make_engine
 from infra.tenancy.models import Department, Quota, User
 from portal_api import demo
+from portal_api.schema.all_models import Base
 from tests.cli import run_cli
 from tests.conftest import POSTGRES_URL, _pg_admin_url
 
