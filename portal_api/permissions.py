@@ -39,6 +39,7 @@ class Permission(StrEnum):
     MIGRATION_READ = "migration:read"
     MIGRATION_WRITE = "migration:write"
     MIGRATION_SIGN_OFF = "migration:sign-off"
+    PROVIDER_READ = "provider:read"  # providers, contracts, cloud sites, racks, hosts (scoped)
 
 
 _ALL = frozenset(Role)
@@ -76,6 +77,10 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.MIGRATION_WRITE: frozenset({Role.OPERATOR}),
     # The department accepts the assessment of its own systems.
     Permission.MIGRATION_SIGN_OFF: frozenset({Role.DEPARTMENT_ADMIN}),
+    # Provider data, scoped by infra.tenancy.scope.scoped(): a provider representative sees
+    # its own provider's contracts, sites, racks and hosts; departments see every provider's
+    # name and their own legacy rooms and servers; the office sees all.
+    Permission.PROVIDER_READ: _DEPARTMENT | _OFFICE_READERS | frozenset({Role.PROVIDER_REP}),
 }
 
 

@@ -60,6 +60,7 @@ class UserCreate(InputModel):
     password: Password
     role: Role
     department_id: int | None = None
+    provider_id: int | None = None  # required for a provider_rep, refused for other roles
     locale: Locale = "zh_CN"
 
 
@@ -68,6 +69,7 @@ class UserUpdate(InputModel):
     password: Password | None = None
     role: Role | None = None
     department_id: int | None = None
+    provider_id: int | None = None
     locale: Locale | None = None
     is_active: bool | None = None
 
@@ -78,6 +80,7 @@ class UserRead(OutputModel):
     display_name: str
     role: Role
     department_id: int | None
+    provider_id: int | None
     locale: str
     is_active: bool
     created_at: dt.datetime
