@@ -46,6 +46,10 @@ from portal_api.cli_stacks import app as stack_app  # noqa: E402
 app.add_typer(stack_app, name="stack")
 cli_migration.register(app)  # discover, assess, waves, migrate
 
+from portal_api.cli_events import app as events_app  # noqa: E402
+
+app.add_typer(events_app, name="events")
+
 console = Console()
 err = Console(stderr=True)
 CLI_ACTOR = Actor.system("cli")
