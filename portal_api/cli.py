@@ -14,6 +14,7 @@ from sqlalchemy import select
 from infra.audit.actor import Actor
 from infra.database import reset_engine, session_scope
 from infra.errors import GovcloudError
+from infra.inventory.models import Provider
 from infra.settings import get_settings, reset_settings
 from infra.tenancy import accounts
 from infra.tenancy.enums import Role
@@ -119,6 +120,9 @@ def user_create(
     department: Annotated[
         str | None, typer.Option(help="Department code (department roles).")
     ] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Provider code (provider_rep: required).")
+    ] = None,
     display_name: Annotated[str | None, typer.Option(help="Full name.")] = None,
     password: Annotated[
         str,
@@ -138,12 +142,18 @@ def user_create(
                 )
                 if department_id is None:
                     raise _fail(f"department: no department has code {department!r}")
+            provider_id = None
+            if provider:
+                provider_id = session.scalar(select(Provider.id).where(Provider.code == provider))
+                if provider_id is None:
+                    raise _fail(f"provider: no provider has code {provider!r}")
             data = UserCreate(
                 username=username,
                 display_name=display_name or username,
                 password=password,
                 role=role,
                 department_id=department_id,
+                provider_id=provider_id,
             )
             user = accounts.create_user(
                 session, scope=Scope.everything(), data=data, actor=CLI_ACTOR

@@ -61,3 +61,21 @@ def test_a_failing_delivery_is_listed_with_its_error_and_redelivered(
     assert again.exit_code == 0, again.output
     assert "1 deliveries" in again.output
     assert "1 delivered" in again.output
+
+
+def test_user_create_binds_a_provider_rep_to_its_provider(
+    database_url: str, session: Session
+) -> None:
+    provider = factories.make_provider(session)
+    env = {"GOVCLOUD_NEW_PASSWORD": "a long enough password"}
+    base = ["user", "create", "--username", "rep", "--role", "provider_rep"]
+    refused = run_cli(database_url, *base, env=env)
+    assert refused.exit_code != 0
+    assert "provider_id" in refused.output
+    made = run_cli(database_url, *base, "--provider", provider.code, env=env)
+    assert made.exit_code == 0, made.output
+    session.rollback()
+    from infra.tenancy.models import User
+
+    rep = session.scalars(select(User).where(User.username == "rep")).one()
+    assert rep.provider_id == provider.id
