@@ -240,3 +240,54 @@ def test_install_refuses_duplicate_names() -> None:
     sub = Subscription(name="x", event=ThingHappened, handler=Subscriber())
     with pytest.raises(ValueError, match="unique"):
         dispatch.install([sub, sub])
+
+
+def test_two_dispatchers_at_once_deliver_each_event_once(
+    session_factory: sessionmaker[Session], session: Session
+) -> None:
+    """Catches dispatchers racing on one (subscription, event): without the per-aggregate
+    turn-taking both would run the handler (two effects) or one would fail on the unique
+    delivery record."""
+    import threading
+
+    for n in range(1, 6):
+        _publish(session_factory, ThingHappened(thing="a", n=n), ThingHappened(thing="b", n=n))
+    subscriber = Subscriber()
+    reports: list[dispatch.DispatchReport] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        start.wait()
+        reports.append(_deliver(session_factory, subscriber))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.errors for r in reports] == [[], []]
+    assert sum(r.delivered for r in reports) >= 10
+    session.rollback()
+    assert _effects(session) == sorted(f"{t}:{n}" for t in "ab" for n in range(1, 6))
+
+
+def test_the_sweep_schedule_delivers_with_the_installed_subscriptions(
+    session_factory: sessionmaker[Session], session: Session
+) -> None:
+    from infra.events import scheduled
+    from infra.jobs.runner import JobContext
+    from infra.schedules.types import ScheduleContext
+    from tests import factories
+
+    _publish(session_factory, ThingHappened(thing="a", n=1))
+    job = factories.job(session, dept=None)
+    context = ScheduleContext(
+        job=JobContext(job.id, session_factory), period_start=utcnow(), period_end=utcnow()
+    )
+    assert scheduled.sweep(context) == {"skipped": "no subscriptions installed"}
+    subscriber = Subscriber()
+    dispatch.install([Subscription(name="tests.effects", event=ThingHappened, handler=subscriber)])
+    assert scheduled.sweep(context)["delivered"] == 1
+    session.rollback()
+    assert _effects(session) == ["a:1"]
+    assert [s.name for s in scheduled.SCHEDULES] == ["events.sweep"]
