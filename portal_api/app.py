@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import infra.audit.jobs
 import infra.discovery.flows  # noqa: F401  (registers the discovery sweep)
-import infra.events.jobs  # noqa: F401  (registers events.deliver)
 from infra.database import get_session_factory, reader_of, session_scope
+from infra.events import jobs as _event_jobs  # noqa: F401  (registers events.deliver)
 from infra.events.dispatch import install as install_subscriptions
 from infra.events.types import Subscription
 from infra.jobs.runner import get_backend
