@@ -150,7 +150,7 @@ class OwnedThrough:
     __scope_parent__: ClassVar[tuple[str, type[Any]]]
 
 
-SelectT = TypeVar("SelectT", bound=Select[Any])
+SelectT = TypeVar("SelectT", bound=Select)  # type: ignore[type-arg]
 
 
 def visible(model: type[Any], scope: Scope) -> ColumnElement[bool]:
