@@ -29,6 +29,7 @@ test: lint typecheck migrations-check pytest
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	cd playbooks && PATH=$(CURDIR)/$(BIN):$$PATH ../$(BIN)/ansible-lint --offline -q --nocolor *.yml
 
 typecheck: $(DEV_STAMP)

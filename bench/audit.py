@@ -38,13 +38,13 @@ from sqlalchemy import (
     select,
 )
 
-from infra import migrate
 from infra.audit.actor import Actor
 from infra.audit.service import record, verify_chain
 from infra.database import make_engine, session_factories, session_scope
 from infra.inventory.enums import NetworkZone
 from infra.tenancy.enums import DepartmentKind, ResourceClass
 from infra.tenancy.models import Department, Quota
+from portal_api.schema import migrate
 
 ACTOR = Actor.system("bench")
 

@@ -25,7 +25,6 @@ import psycopg
 from sqlalchemy import make_url, select
 from sqlalchemy.orm import Session
 
-from infra import migrate
 from infra.audit.actor import Actor
 from infra.database import make_engine, session_factories, session_scope
 from infra.inventory import service
@@ -46,6 +45,7 @@ from infra.tenancy.models import Department
 from infra.tenancy.schemas import DepartmentCreate
 from infra.tenancy.service import create_department
 from portal_api.demo import DEPARTMENTS
+from portal_api.schema import migrate
 
 ACTOR = Actor.system("bench")
 RESERVE = Decimal("0.10")

@@ -44,7 +44,6 @@ import httpx
 import psycopg
 from sqlalchemy import make_url
 
-from infra import migrate
 from infra.audit.actor import Actor
 from infra.database import make_engine, session_factories, session_scope
 from infra.inventory import service as inventory
@@ -56,6 +55,7 @@ from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
 from infra.tenancy.requests import quota
 from infra.tenancy.schemas import DepartmentCreate, QuotaCreate, UserCreate
 from infra.tenancy.scope import Scope
+from portal_api.schema import migrate
 
 ACTOR = Actor.system("bench")
 LIMIT_SHARE = 0.65  # the limit as a share of the total demand

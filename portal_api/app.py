@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -12,11 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 import infra.audit.jobs
 import infra.discovery.flows  # noqa: F401  (registers the discovery sweep)
 from infra.database import get_session_factory, reader_of, session_scope
+from infra.events import jobs as _event_jobs  # noqa: F401  (registers events.deliver)
+from infra.events.dispatch import install as install_subscriptions
+from infra.events.types import Subscription
 from infra.jobs.runner import get_backend
 from infra.jobs.service import recover_interrupted
 from infra.settings import Settings, get_settings
 from infra.tenancy.requests import expiry as _expiry_jobs  # noqa: F401  (the sweep job)
-from portal_api import errors
+from portal_api import errors, registry
 from portal_api.api import (
     assessments,
     audit,
@@ -73,13 +76,16 @@ def create_app(
     session_factory: sessionmaker[Session] | None = None,
     *,
     with_pages: bool = True,
+    subscriptions: Sequence[Subscription] | None = None,
 ) -> FastAPI:
-    """Build the app; tests pass their own settings and session factory."""
+    """Build the app; tests pass their own settings, session factory and subscriptions."""
     settings = settings or get_settings()
     factory = session_factory or get_session_factory()
+    subscribed = registry.SUBSCRIPTIONS if subscriptions is None else tuple(subscriptions)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        install_subscriptions(subscribed)  # upper floors subscribe as the panel starts
         with session_scope(factory) as session:
             requeued = recover_interrupted(session)
         if requeued:

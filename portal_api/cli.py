@@ -14,6 +14,7 @@ from sqlalchemy import select
 from infra.audit.actor import Actor
 from infra.database import reset_engine, session_scope
 from infra.errors import GovcloudError
+from infra.inventory.models import Provider
 from infra.settings import get_settings, reset_settings
 from infra.tenancy import accounts
 from infra.tenancy.enums import Role
@@ -51,6 +52,10 @@ from portal_api.cli_monitoring import app as monitoring_app  # noqa: E402
 
 app.add_typer(monitoring_app, name="monitoring")
 
+from portal_api.cli_events import app as events_app  # noqa: E402
+
+app.add_typer(events_app, name="events")
+
 console = Console()
 err = Console(stderr=True)
 CLI_ACTOR = Actor.system("cli")
@@ -78,6 +83,10 @@ def main(
         os.environ["GOVCLOUD_DEMO"] = "1"
         reset_settings()
         reset_engine()
+    from infra.events.dispatch import install
+    from portal_api.registry import SUBSCRIPTIONS
+
+    install(SUBSCRIPTIONS)  # a command that publishes delivers to the same subscribers
 
 
 # -- db ------------------------------------------------------------------------------------
@@ -86,7 +95,7 @@ def main(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    from infra import migrate
+    from portal_api.schema import migrate
 
     _settings_or_exit()
     migrate.upgrade(get_settings().database_url, revision)
@@ -96,7 +105,7 @@ def db_upgrade(revision: str = "head") -> None:
 @db_app.command("check")
 def db_check() -> None:
     """Fail if the models and the migrations have drifted apart."""
-    from infra import migrate
+    from portal_api.schema import migrate
 
     _settings_or_exit()
     try:
@@ -115,6 +124,9 @@ def user_create(
     role: Annotated[Role, typer.Option(help="One of the platform's roles.")],
     department: Annotated[
         str | None, typer.Option(help="Department code (department roles).")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Provider code (provider_rep: required).")
     ] = None,
     display_name: Annotated[str | None, typer.Option(help="Full name.")] = None,
     password: Annotated[
@@ -135,12 +147,18 @@ def user_create(
                 )
                 if department_id is None:
                     raise _fail(f"department: no department has code {department!r}")
+            provider_id = None
+            if provider:
+                provider_id = session.scalar(select(Provider.id).where(Provider.code == provider))
+                if provider_id is None:
+                    raise _fail(f"provider: no provider has code {provider!r}")
             data = UserCreate(
                 username=username,
                 display_name=display_name or username,
                 password=password,
                 role=role,
                 department_id=department_id,
+                provider_id=provider_id,
             )
             user = accounts.create_user(
                 session, scope=Scope.everything(), data=data, actor=CLI_ACTOR

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from infra.audit.actor import Actor
 from infra.inventory.enums import SHARED_ZONES, NetworkZone
 from infra.inventory.flows import load_demo_city
+from infra.inventory.models import Provider
 from infra.settings import get_settings
 from infra.tenancy import accounts, service
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
@@ -120,6 +121,24 @@ def _quotas(session: Session, department: Department) -> None:
                 service.create_quota(session, scope=Scope.everything(), data=data, actor=ACTOR)
 
 
+def _login(
+    session: Session, login: DemoLogin, department_id: int | None, provider: Provider | None = None
+) -> None:
+    if session.scalar(select(User.id).where(User.username == login.username)) is not None:
+        return
+    name = f"Demo {login.role.value.replace('_', ' ')}"
+    data = UserCreate(
+        username=login.username,
+        display_name=f"{name} ({provider.name})" if provider else name,
+        password=login.password,
+        role=login.role,
+        department_id=department_id,
+        provider_id=provider.id if provider else None,
+        locale="zh_CN",
+    )
+    accounts.create_user(session, scope=Scope.everything(), data=data, actor=ACTOR)
+
+
 def load(session: Session) -> list[DemoLogin]:
     """Create whatever of the demo city is missing; return the logins to print."""
     city = _department(session, *CITY, DepartmentKind.CITY, None)
@@ -133,17 +152,8 @@ def load(session: Session) -> list[DemoLogin]:
                 session, s_code, s_name, s_name_en, DepartmentKind.SECTION, department.id
             )
     for login in LOGINS:
-        if session.scalar(select(User.id).where(User.username == login.username)) is not None:
-            continue
-        data = UserCreate(
-            username=login.username,
-            display_name=f"Demo {login.role.value.replace('_', ' ')}",
-            password=login.password,
-            role=login.role,
-            department_id=by_code[login.department].id if login.department else None,
-            locale="zh_CN",
-        )
-        accounts.create_user(session, scope=Scope.everything(), data=data, actor=ACTOR)
+        if login.role is not Role.PROVIDER_REP:
+            _login(session, login, by_code[login.department].id if login.department else None)
     session.flush()
     load_demo_city(
         session,
@@ -151,6 +161,11 @@ def load(session: Session) -> list[DemoLogin]:
         reserve=get_settings().inventory.host_reserve,
         actor=ACTOR,
     )
+    # The provider representative speaks for the first demo provider (the cloud is loaded now).
+    first = session.scalars(select(Provider).order_by(Provider.id).limit(1)).first()
+    for login in LOGINS:
+        if login.role is Role.PROVIDER_REP and first is not None:
+            _login(session, login, None, provider=first)
     _requests(session)
     _service_levels(session)
     _assessments(session)

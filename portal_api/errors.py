@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from infra.all_models import Base
 from infra.errors import (
     Conflict,
     GovcloudError,
@@ -27,6 +26,7 @@ from infra.errors import (
     NotFound,
     PermissionDenied,
 )
+from portal_api.schema.all_models import Base
 
 log = logging.getLogger(__name__)
 

@@ -52,6 +52,7 @@ class Permission(StrEnum):
     ASSESSMENT_SIGN = "assessment:sign"  # adjust with a reason, and sign off
     ASSESSMENT_EVIDENCE = "assessment:evidence"  # enter security, backup, drill… figures
     SURVEY_ANSWER = "survey:answer"  # a department rates the providers that serve it
+    PROVIDER_READ = "provider:read"  # providers, contracts, cloud sites, racks, hosts (scoped)
 
 
 _ALL = frozenset(Role)
@@ -105,6 +106,10 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.ASSESSMENT_SIGN: frozenset({Role.MANAGER}),
     Permission.ASSESSMENT_EVIDENCE: frozenset({Role.OPERATOR, Role.PROVIDER_REP}),
     Permission.SURVEY_ANSWER: _DEPARTMENT,
+    # Provider data, scoped by infra.tenancy.scope.scoped(): a provider representative sees
+    # its own provider's contracts, sites, racks and hosts; departments see every provider's
+    # name and their own legacy rooms and servers; the office sees all.
+    Permission.PROVIDER_READ: _DEPARTMENT | _OFFICE_READERS | frozenset({Role.PROVIDER_REP}),
 }
 
 

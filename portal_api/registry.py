@@ -9,7 +9,9 @@ itself as a side effect of being imported.
 from __future__ import annotations
 
 from infra.audit import scheduled as audit_scheduled
+from infra.events import scheduled as events_scheduled
 from infra.events.types import Subscription
+from infra.provisioning import subscriptions as provisioning_subscriptions
 from infra.schedules.types import Schedule
 from monitoring.assessment import scheduled as assessment_schedules
 from monitoring.services import scheduled as monitoring_probes
@@ -17,9 +19,10 @@ from monitoring.slo import scheduled as monitoring_slo
 
 SCHEDULES: tuple[Schedule, ...] = (
     *audit_scheduled.SCHEDULES,
+    *events_scheduled.SCHEDULES,
     *monitoring_probes.SCHEDULES,
     *monitoring_slo.SCHEDULES,
     *assessment_schedules.SCHEDULES,
 )
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+SUBSCRIPTIONS: tuple[Subscription, ...] = (*provisioning_subscriptions.SUBSCRIPTIONS,)

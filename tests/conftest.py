@@ -30,13 +30,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from infra import migrate
-from infra.all_models import Base
 from infra.audit import guard, signing
 from infra.database import make_engine, session_factories
 from infra.jobs.runner import InProcessBackend, set_backend
 from infra.settings import get_settings, reset_settings
 from infra.tenancy.passwords import reset_hasher
+from portal_api.schema import migrate
+from portal_api.schema.all_models import Base
 
 reset_settings()
 reset_hasher()
@@ -125,6 +125,17 @@ def session(engine: Engine) -> Iterator[Session]:
         session.rollback()
 
 
+@pytest.fixture(autouse=True)
+def _no_installed_subscriptions() -> Iterator[None]:
+    """The app installs the registry's subscriptions process-wide; forget them after each test,
+    so a later test's commits do not submit delivery jobs it never asked for."""
+    from infra.events.dispatch import install
+
+    install(None)
+    yield
+    install(None)
+
+
 @pytest.fixture
 def job_backend(session_factory: sessionmaker[Session]) -> Iterator[InProcessBackend]:
     backend = InProcessBackend(2, session_factory)
@@ -138,7 +149,9 @@ def job_backend(session_factory: sessionmaker[Session]) -> Iterator[InProcessBac
 def app(session_factory: sessionmaker[Session], job_backend: InProcessBackend) -> FastAPI:
     from portal_api.app import create_app
 
-    return create_app(get_settings(), session_factory)
+    # No subscriptions: a background delivery job after every factory write would race the
+    # test's own session on SQLite.  Tests deliver with factories.deliver_events (or install).
+    return create_app(get_settings(), session_factory, subscriptions=())
 
 
 @pytest.fixture

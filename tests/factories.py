@@ -6,11 +6,12 @@ import itertools
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from infra.audit.actor import Actor
 from infra.database import utcnow
 from infra.inventory.enums import NetworkZone
+from infra.inventory.models import Provider
 from infra.jobs.enums import JobStatus
 from infra.jobs.models import Job
 from infra.tenancy import accounts, service
@@ -54,18 +55,102 @@ def user(
     dept: Department | None = None,
     username: str | None = None,
     password: str = PASSWORD,
+    provider: Provider | None = None,
 ) -> User:
+    """A user of ``role``: a department role in ``dept``; a provider representative for
+    ``provider`` (a fresh one unless given)."""
     n = next(_counter)
+    if role is Role.PROVIDER_REP and provider is None:
+        provider = make_provider(session)
     data = UserCreate(
         username=username or f"{role.value.replace('_', '-')}-{n}",
         display_name=f"{role.value} {n}",
         password=password,
         role=role,
         department_id=dept.id if dept and role.is_department_role else None,
+        provider_id=provider.id if provider and role is Role.PROVIDER_REP else None,
     )
     created = accounts.create_user(session, scope=EVERYTHING, data=data, actor=SYSTEM)
     session.commit()
     return created
+
+
+def make_provider(session: Session) -> Provider:
+    """A contracted provider (name public, everything else its own)."""
+    from infra.inventory import service as inventory
+    from infra.inventory.schemas import ProviderCreate
+
+    n = next(_counter)
+    made = inventory.create_provider(
+        session, data=ProviderCreate(code=f"prov-{n}", name=f"供应商 {n}"), actor=SYSTEM
+    )
+    session.commit()
+    return made
+
+
+@dataclass
+class ProviderEstate:
+    """A provider with one contract and one cloud site holding a rack and a host."""
+
+    provider: Provider
+    contract_id: int
+    site_id: int
+    rack_id: int
+    host_id: int
+
+
+def provider_estate(session: Session, provider: Provider | None = None) -> ProviderEstate:
+    import datetime as dt
+    from decimal import Decimal
+
+    from infra.inventory import service as inventory
+    from infra.inventory.enums import SiteKind
+    from infra.inventory.schemas import ContractCreate, HostCreate, RackCreate, SiteCreate
+
+    provider = provider or make_provider(session)
+    n = next(_counter)
+    contract = inventory.create_contract(
+        session,
+        data=ContractCreate(
+            provider_id=provider.id,
+            reference=f"ct-{n}",
+            starts_on=dt.date(2026, 1, 1),
+            ends_on=dt.date(2028, 12, 31),
+            monthly_fee=Decimal("1000.00"),
+        ),
+        actor=SYSTEM,
+    )
+    site = inventory.create_site(
+        session,
+        data=SiteCreate(
+            code=f"cloud-{n}", name=f"云站点 {n}", kind=SiteKind.CLOUD, provider_id=provider.id
+        ),
+        actor=SYSTEM,
+    )
+    rack = inventory.create_rack(
+        session,
+        data=RackCreate(site_id=site.id, name=f"R{n}", power_budget_kw=Decimal("10")),
+        actor=SYSTEM,
+    )
+    host = inventory.create_host(
+        session,
+        data=HostCreate(
+            name=f"cloud-host-{n}",
+            site_id=site.id,
+            rack_id=rack.id,
+            u_position=1,
+            model="x86",
+            vcpu=64,
+            cores=32,
+            memory_gib=256,
+            disk_gib=1000,
+            purchase_year=2025,
+            zone=NetworkZone.EXTRANET,
+        ),
+        actor=SYSTEM,
+    )
+    session.commit()
+    return ProviderEstate(provider, contract.id, site.id, rack.id, host.id)
 
 
 def token(session: Session, who: User) -> str:
@@ -104,6 +189,7 @@ class World:
     section: Department
     users: dict[Role, User]
     headers: dict[Role, dict[str, str]]
+    provider: Provider | None = None  # the provider representative's
 
 
 def world(session: Session) -> World:
@@ -111,9 +197,10 @@ def world(session: Session) -> World:
     own = department(session, parent=city)
     other = department(session, parent=city)
     section = department(session, kind=DepartmentKind.SECTION, parent=own)
-    users = {role: user(session, role=role, dept=own) for role in Role}
+    provider = make_provider(session)
+    users = {role: user(session, role=role, dept=own, provider=provider) for role in Role}
     headers = {role: bearer(session, u) for role, u in users.items()}
-    return World(city, own, other, section, users, headers)
+    return World(city, own, other, section, users, headers, provider)
 
 
 def job(
@@ -142,3 +229,13 @@ def job(
     session.add(row)
     session.commit()
     return row
+
+
+def deliver_events(session_factory: sessionmaker[Session]) -> None:
+    """Run the event dispatcher once over the registry's subscriptions (what the delivery job
+    and the sweep do), for tests that call writers directly rather than through the app."""
+    from infra.database import session_scope
+    from infra.events.dispatch import deliver_pending
+    from portal_api.registry import SUBSCRIPTIONS
+
+    deliver_pending(lambda: session_scope(session_factory), SUBSCRIPTIONS)

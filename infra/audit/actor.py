@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.tenancy.enums import Role
-
 
 @dataclass(frozen=True)
 class Actor:
@@ -11,7 +9,9 @@ class Actor:
 
     username: str
     user_id: int | None = None
-    role: Role | None = None
+    # The role's value (``infra.tenancy.enums.Role`` is a StrEnum): the audit log sits below
+    # tenancy and does not import it.
+    role: str | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:

@@ -2,25 +2,9 @@
 
 from enum import StrEnum
 
-
-class NetworkZone(StrEnum):
-    """China's e-government network zones.
-
-    ``INTRANET`` (电子政务内网, classified) is recorded in the inventory but may never host
-    shared-cloud capacity: no quota, request or placement may name it.
-    """
-
-    INTERNET = "internet"  # 互联网区
-    EXTRANET = "extranet"  # 电子政务外网
-    PRIVATE = "private"  # 业务专网
-    INTRANET = "intranet"  # 电子政务内网 (classified)
-
-    @property
-    def hosts_shared_capacity(self) -> bool:
-        return self is not NetworkZone.INTRANET
-
-
-SHARED_ZONES = tuple(zone for zone in NetworkZone if zone.hosts_shared_capacity)
+# Re-exported: zones moved below tenancy and inventory (infra/zones.py).
+from infra.zones import SHARED_ZONES as SHARED_ZONES
+from infra.zones import NetworkZone as NetworkZone
 
 
 class SiteKind(StrEnum):

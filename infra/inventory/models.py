@@ -21,9 +21,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from infra.database import Base, Exact, UTCDateTime, utcnow
 from infra.enums import enum_column
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
+from infra.tenancy.scope import DepartmentOwned, OwnedThrough, ProviderDirectory, ProviderOwned
 
 
-class Provider(Base):
+class Provider(ProviderDirectory, Base):
     __tablename__ = "providers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,7 +35,7 @@ class Provider(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Contract(Base):
+class Contract(ProviderOwned, Base):
     """A provider's service contract; ``sla_terms`` holds the promised figures as data."""
 
     __tablename__ = "contracts"
@@ -51,7 +52,7 @@ class Contract(Base):
     sla_terms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class Site(Base):
+class Site(DepartmentOwned, ProviderOwned, Base):
     """A shared-cloud site (run by a provider) or a department's legacy machine room."""
 
     __tablename__ = "sites"
@@ -70,8 +71,9 @@ class Site(Base):
     floor_area_m2: Mapped[decimal.Decimal | None] = mapped_column(Exact(12, 2))
 
 
-class Rack(Base):
+class Rack(OwnedThrough, Base):
     __tablename__ = "racks"
+    __scope_parent__ = ("site_id", Site)
     __table_args__ = (
         UniqueConstraint("site_id", "name"),
         CheckConstraint("height_u BETWEEN 1 AND 60", name="height_range"),
@@ -86,7 +88,7 @@ class Rack(Base):
     site: Mapped[Site] = relationship()
 
 
-class Host(Base):
+class Host(DepartmentOwned, ProviderOwned, Base):
     """A server: a shared-cloud host in a provider's rack, or a legacy server in a
     department's room.  ``max_mlps_level`` is the highest 等级保护 level it may carry."""
 
@@ -132,7 +134,7 @@ class Host(Base):
     rack: Mapped[Rack | None] = relationship()
 
 
-class Device(Base):
+class Device(DepartmentOwned, Base):
     """Storage, network and security equipment (mostly the legacy estate's)."""
 
     __tablename__ = "devices"
@@ -154,7 +156,7 @@ class Device(Base):
     )
 
 
-class Application(Base):
+class Application(DepartmentOwned, Base):
     """A department's legacy application, by the network it runs on."""
 
     __tablename__ = "applications"
@@ -204,7 +206,7 @@ class IpAddress(Base):
     description: Mapped[str | None] = mapped_column(String(200))
 
 
-class CarrierLink(Base):
+class CarrierLink(DepartmentOwned, Base):
     """A leased line from a carrier (the legacy estate's private lines, the cloud's uplinks)."""
 
     __tablename__ = "carrier_links"

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Select, false, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from infra.crud import paginate
 from infra.errors import NotFound
@@ -36,7 +36,7 @@ from infra.inventory.models import (
 )
 from infra.inventory.network import usable_addresses
 from infra.schemas import Page, PageParams
-from infra.tenancy.scope import Scope
+from infra.tenancy.scope import Scope, scoped
 
 
 def list_rows(
@@ -47,19 +47,14 @@ def list_rows(
     scope: Scope,
     page: PageParams,
     filters: dict[str, Any],
-    scope_column: InstrumentedAttribute[Any] | None = None,
 ) -> Page[Any]:
     """Rows of ``model`` matching ``filters`` (None values ignored) that ``scope`` may see.
 
-    Department data is scoped by its ``department_id``: the cloud office's shared estate has
-    none, so departments see only their own legacy rooms, servers, devices and lines.
+    Scoping comes from the model's mixins (:func:`infra.tenancy.scope.scoped`): departments
+    see their own legacy rooms, servers, devices and lines and every provider's name; a
+    provider representative its own provider's contracts, cloud sites, racks and hosts.
     """
-    query: Select[Any] = select(model)
-    column = scope_column if scope_column is not None else getattr(model, "department_id", None)
-    if column is not None:
-        query = query.where(scope.where(column))
-    elif not scope.is_global:
-        query = query.where(false())
+    query: Select[Any] = scoped(select(model), scope)
     for name, value in filters.items():
         if value is not None:
             query = query.where(getattr(model, name) == value)
@@ -67,9 +62,9 @@ def list_rows(
 
 
 def get_row(session: Session, model: type[Any], key: int, *, entity: str, scope: Scope) -> Any:
-    row = session.get(model, key)
-    department_id = getattr(row, "department_id", None) if row is not None else None
-    if row is None or not (scope.is_global or scope.allows(department_id)):
+    """The row, or NotFound when it does not exist or lies outside ``scope``."""
+    row = session.scalar(scoped(select(model).where(model.id == key), scope))
+    if row is None:
         raise NotFound(entity, key)
     return row
 
@@ -96,9 +91,9 @@ class Elevation:
 
 def rack_elevation(session: Session, *, rack_id: int, scope: Scope) -> Elevation:
     """A rack with what is mounted in it, U by U, and its space and power use."""
-    rack = session.get(Rack, rack_id)
+    rack = session.scalar(scoped(select(Rack).where(Rack.id == rack_id), scope))
     site = session.get(Site, rack.site_id) if rack else None
-    if rack is None or site is None or not (scope.is_global or scope.allows(site.department_id)):
+    if rack is None or site is None:
         raise NotFound("rack", rack_id)
     items = [
         MountedItem(

@@ -26,6 +26,7 @@ from infra.discovery.models import DiscoveryTarget, SshCredential
 from infra.discovery.secrets import unseal
 from infra.discovery.service import known_keys_for
 from infra.errors import Conflict, InvalidInput
+from infra.events.service import publish
 from infra.jobs.enums import EventLevel, JobStatus
 from infra.jobs.models import Job
 from infra.jobs.runner import JobContext, job_handler
@@ -33,6 +34,7 @@ from infra.jobs.service import submit_job
 from infra.migration import steps as steps_
 from infra.migration.ansible_adapter import PlaybookEvent, run_playbook
 from infra.migration.enums import RunKind, RunStatus, SystemStatus
+from infra.migration.events import SystemCutOver
 from infra.migration.models import LegacySystem, MigrationRun, Wave, WaveMember
 from infra.migration.schemas import RunCreate
 from infra.migration.service import get_system
@@ -276,9 +278,10 @@ def _finish(context: JobContext, run_id: int, status: RunStatus, error: str | No
     with context.session() as session:
         run = session.get(MigrationRun, run_id)
         assert run is not None
+        now = utcnow()
         run.status, run.error, run.owner = status, error, None
         if status is not RunStatus.FAILED:
-            run.finished_at = utcnow()
+            run.finished_at = now
         system = session.get(LegacySystem, run.system_id)
         assert system is not None
         if status is RunStatus.SUCCEEDED:
@@ -287,6 +290,11 @@ def _finish(context: JobContext, run_id: int, status: RunStatus, error: str | No
                 RunKind.CUTOVER: SystemStatus.MIGRATED,
                 RunKind.ROLLBACK: SystemStatus.ROLLED_BACK,
             }[run.kind]
+            if run.kind is RunKind.CUTOVER:
+                cut_over = SystemCutOver(
+                    system_id=system.id, department_id=system.department_id, run_id=run.id, at=now
+                )
+                publish(session, cut_over)
         elif status is RunStatus.ROLLED_BACK:
             system.status = SystemStatus.ROLLED_BACK
 

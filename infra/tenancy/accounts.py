@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import func, select, update
+from sqlalchemy import column, func, select, table, update
 from sqlalchemy.orm import Session, joinedload
 
 from infra.audit.actor import Actor
@@ -23,6 +23,10 @@ from infra.tenancy.scope import Scope
 TOKEN_PREFIX = "gct_"  # noqa: S105  (a public marker, not a secret)
 
 DEPARTMENT_ROLES = frozenset(role for role in Role if role.is_department_role)
+
+
+def _role_of(actor: Actor) -> Role | None:
+    return Role(actor.role) if actor.role is not None else None
 
 
 def grantable_roles(granter: Role | None) -> frozenset[Role]:
@@ -77,8 +81,25 @@ def _check_membership(
         )
 
 
+_PROVIDERS = table("providers", column("id"))  # inventory's table, named without importing it
+
+
+def _check_provider(session: Session, *, role: Role, provider_id: int | None) -> None:
+    """A provider representative speaks for exactly one provider; nobody else for any."""
+    if role is Role.PROVIDER_REP:
+        if provider_id is None:
+            raise InvalidInput.one("provider_id", "a provider_rep must belong to a provider")
+        found = session.scalar(select(_PROVIDERS.c.id).where(_PROVIDERS.c.id == provider_id))
+        if found is None:
+            raise InvalidInput.one("provider_id", f"provider {provider_id} does not exist")
+    elif provider_id is not None:
+        raise InvalidInput.one(
+            "provider_id", f"only a provider_rep belongs to a provider, not a {role.value}"
+        )
+
+
 def _check_grant(actor: Actor, role: Role) -> None:
-    if role not in grantable_roles(actor.role):
+    if role not in grantable_roles(_role_of(actor)):
         raise PermissionDenied(f"role: a {actor.role} may not grant the {role.value} role")
 
 
@@ -86,6 +107,7 @@ def create_user(session: Session, *, scope: Scope, data: UserCreate, actor: Acto
     """Create an account with a hashed password."""
     _check_grant(actor, data.role)
     _check_membership(session, scope=scope, role=data.role, department_id=data.department_id)
+    _check_provider(session, role=data.role, provider_id=data.provider_id)
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise Conflict("username", f"username {data.username!r} is taken")
     user = User(
@@ -94,6 +116,7 @@ def create_user(session: Session, *, scope: Scope, data: UserCreate, actor: Acto
         password_hash=hash_password(data.password),
         role=data.role,
         department_id=data.department_id,
+        provider_id=data.provider_id,
         locale=data.locale,
         is_active=True,
         session_epoch=0,
@@ -121,13 +144,19 @@ def update_user(
     for key in ("display_name", "is_active", "locale", "role"):
         if key in changes and changes[key] is None:
             raise InvalidInput.one(key, "may not be null")
-    if user.role not in grantable_roles(actor.role):
+    if user.role not in grantable_roles(_role_of(actor)):
         raise PermissionDenied(f"user: a {actor.role} may not change a {user.role.value}")
     role = changes.get("role") or user.role
     department_id = changes.get("department_id", user.department_id)
+    provider_id = changes.get("provider_id", user.provider_id)
+    if role is not Role.PROVIDER_REP and provider_id is not None and "provider_id" not in changes:
+        provider_id = changes["provider_id"] = None  # leaving the provider_rep role
     if "role" in changes or "department_id" in changes:
         _check_grant(actor, role)
         _check_membership(session, scope=scope, role=role, department_id=department_id)
+    if "role" in changes or "provider_id" in changes:
+        _check_grant(actor, role)
+        _check_provider(session, role=role, provider_id=provider_id)
     before = snapshot(user)
     password = changes.pop("password", None)
     for key, value in changes.items():

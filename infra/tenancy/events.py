@@ -16,6 +16,10 @@ class QuotaChanged(Event):
 
     department_id: int
     at: dt.datetime
+    # What changed, for people reading the stack's status ("vcpu quota in extranet created").
+    resource: str | None = None
+    zone: str | None = None
+    change: str | None = None
 
     def aggregate_id(self) -> str:
         return str(self.department_id)

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from infra.database import Base, UTCDateTime, utcnow
 from infra.enums import enum_column
-from infra.inventory.enums import NetworkZone
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
+from infra.zones import NetworkZone
 
 
 class Department(Base):

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
-from infra.inventory.enums import NetworkZone
 from infra.schemas import InputModel, OutputModel
 from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind, ResourceClass, Role
+from infra.zones import NetworkZone
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,62}$", strip_whitespace=True)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -60,6 +60,7 @@ class UserCreate(InputModel):
     password: Password
     role: Role
     department_id: int | None = None
+    provider_id: int | None = None  # required for a provider_rep, refused for other roles
     locale: Locale = "zh_CN"
 
 
@@ -68,6 +69,7 @@ class UserUpdate(InputModel):
     password: Password | None = None
     role: Role | None = None
     department_id: int | None = None
+    provider_id: int | None = None
     locale: Locale | None = None
     is_active: bool | None = None
 
@@ -78,6 +80,7 @@ class UserRead(OutputModel):
     display_name: str
     role: Role
     department_id: int | None
+    provider_id: int | None
     locale: str
     is_active: bool
     created_at: dt.datetime

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from infra.errors import NotFound
@@ -113,3 +114,72 @@ def scope_for(session: Session, user: User) -> Scope:
     if user.role is Role.PROVIDER_REP:
         return Scope.provider(user.provider_id) if user.provider_id else Scope.nothing()
     return Scope.everything()
+
+
+# -- scoping by model: mixins and the one scoped-select helper ------------------------------
+
+
+class DepartmentOwned:
+    """A model whose rows belong to a department (``department_id``; null: the cloud office's)."""
+
+    __department_column__: ClassVar[str] = "department_id"
+
+
+class ProviderOwned:
+    """A model whose rows belong to a provider (``provider_id``; null: nobody's).
+
+    A model that is both (sites, hosts: a department's legacy room or a provider's cloud site)
+    shows a row to a scope that reaches *either* owner.
+    """
+
+    __provider_column__: ClassVar[str] = "provider_id"
+
+
+class ProviderDirectory(ProviderOwned):
+    """The providers themselves: a provider representative sees its own; anyone who sees
+    department data sees every provider's name (who runs the cloud is no secret — their
+    contracts, sites and hosts are)."""
+
+    __provider_column__: ClassVar[str] = "id"
+
+
+class OwnedThrough:
+    """A model scoped as its parent is (a rack as its site): ``__scope_parent__`` names the
+    foreign-key attribute and the parent model."""
+
+    __scope_parent__: ClassVar[tuple[str, type[Any]]]
+
+
+SelectT = TypeVar("SelectT", bound=Select)  # type: ignore[type-arg]
+
+
+def visible(model: type[Any], scope: Scope) -> ColumnElement[bool]:
+    """The condition under which a row of ``model`` is visible in ``scope``."""
+    if scope.department_ids is None and scope.provider_ids is None:
+        return true()
+    if issubclass(model, OwnedThrough):
+        attribute, parent = model.__scope_parent__
+        parent_ids = select(parent.id).where(visible(parent, scope))
+        return getattr(model, attribute).in_(parent_ids)  # type: ignore[no-any-return]
+    clauses: list[ColumnElement[bool]] = []
+    if issubclass(model, DepartmentOwned):
+        clauses.append(scope.where(getattr(model, model.__department_column__)))
+    if issubclass(model, ProviderOwned):
+        clauses.append(scope.where_provider(getattr(model, model.__provider_column__)))
+    if issubclass(model, ProviderDirectory) and (
+        scope.department_ids is None or scope.department_ids
+    ):
+        clauses.append(true())
+    if not clauses:  # nobody's in particular: the cloud office's own data
+        return true() if scope.is_global else false()
+    return or_(*clauses)
+
+
+def scoped(query: SelectT, scope: Scope, model: type[Any] | None = None) -> SelectT:
+    """``query`` narrowed to what ``scope`` may see of ``model`` (default: the query's first
+    entity), by the model's mixins: the one place department and provider filters are made."""
+    if model is None:
+        model = query.column_descriptions[0]["entity"]
+    if model is None:
+        raise ValueError("scoped() needs a query over a model, or the model")
+    return query.where(visible(model, scope))

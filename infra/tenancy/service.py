@@ -7,11 +7,12 @@ from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
+from infra.database import utcnow
 from infra.errors import Conflict, InvalidInput, NotFound
-from infra.inventory.enums import NetworkZone
-from infra.provisioning.service import mark_out_of_date
+from infra.events.service import publish
 from infra.schemas import Page, PageParams
 from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind
+from infra.tenancy.events import QuotaChanged
 from infra.tenancy.models import Department, Quota, User
 from infra.tenancy.schemas import (
     DepartmentCreate,
@@ -22,6 +23,7 @@ from infra.tenancy.schemas import (
     QuotaUpdate,
 )
 from infra.tenancy.scope import Scope
+from infra.zones import NetworkZone
 
 # -- departments ---------------------------------------------------------------------------
 
@@ -269,6 +271,14 @@ def delete_quota(session: Session, *, scope: Scope, quota_id: int, actor: Actor)
 
 
 def _stack_stale(session: Session, quota: Quota, what: str) -> None:
-    """A quota change makes the department's tenancy stack out of date until the next up."""
-    reason = f"{quota.resource.value} quota in {quota.zone.value} {what}"
-    mark_out_of_date(session, department_id=quota.department_id, reason=reason)
+    """Tell whoever cares (provisioning: the department's stack is now out of date)."""
+    publish(
+        session,
+        QuotaChanged(
+            department_id=quota.department_id,
+            at=utcnow(),
+            resource=quota.resource.value,
+            zone=quota.zone.value,
+            change=what,
+        ),
+    )

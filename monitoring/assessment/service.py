@@ -248,7 +248,7 @@ def add_comment(
         if actor.role not in OFFICE_REPLIERS:
             raise PermissionDenied("only the cloud office replies to a provider")
     else:
-        if actor.role is not Role.PROVIDER_REP:
+        if actor.role != Role.PROVIDER_REP:
             raise PermissionDenied("only the provider comments on or appeals its assessment")
         if now >= row.comments_close_at:
             raise CommentWindowClosed(quarter, row.comments_close_at.isoformat())
@@ -303,7 +303,7 @@ def adjust(
     actor: Actor,
 ) -> ProviderAssessment:
     """The manager moves the score by at most ±10 points, saying why in writing."""
-    if actor.role is not Role.MANAGER:
+    if actor.role != Role.MANAGER:
         raise PermissionDenied("only a manager adjusts an assessment")
     row = get_assessment(session, scope=Scope.everything(), assessment_id=assessment_id, lock=True)
     if row.status.locked:
@@ -362,7 +362,7 @@ def sign(
 ) -> ProviderAssessment:
     """Lock the assessment: its grade's fee factor now applies to the quarter's settlement."""
     now = now or utcnow()
-    if actor.role is not Role.MANAGER:
+    if actor.role != Role.MANAGER:
         raise PermissionDenied("only a manager signs an assessment")
     row = get_assessment(session, scope=Scope.everything(), assessment_id=assessment_id, lock=True)
     if row.status.locked:

@@ -29,14 +29,14 @@ from infra.inventory.schemas import (
     SiteUpdate,
 )
 from infra.schemas import Page, PageParams
-from portal_api.deps import InventoryReader, InventoryWriter, SessionDep
+from portal_api.deps import InventoryReader, InventoryWriter, ProviderReader, SessionDep
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 Paging = Annotated[PageParams, Query()]
 
 
 @router.get("/providers", response_model=Page[ProviderRead])
-def list_providers(session: SessionDep, who: InventoryReader, page: Paging) -> Page[ProviderRead]:
+def list_providers(session: SessionDep, who: ProviderReader, page: Paging) -> Page[ProviderRead]:
     return queries.list_rows(
         session, Provider, schema=ProviderRead, scope=who.scope, page=page, filters={}
     )
@@ -50,7 +50,7 @@ def create_provider(
 
 
 @router.get("/providers/{provider_id}", response_model=ProviderRead)
-def get_provider(session: SessionDep, who: InventoryReader, provider_id: int) -> ProviderRead:
+def get_provider(session: SessionDep, who: ProviderReader, provider_id: int) -> ProviderRead:
     row = queries.get_row(session, Provider, provider_id, entity="provider", scope=who.scope)
     return ProviderRead.model_validate(row)
 
@@ -65,7 +65,7 @@ def update_provider(
 
 @router.get("/contracts", response_model=Page[ContractRead])
 def list_contracts(
-    session: SessionDep, who: InventoryReader, page: Paging, provider_id: int | None = None
+    session: SessionDep, who: ProviderReader, page: Paging, provider_id: int | None = None
 ) -> Page[ContractRead]:
     return queries.list_rows(
         session,
@@ -87,7 +87,7 @@ def create_contract(
 @router.get("/sites", response_model=Page[SiteRead])
 def list_sites(
     session: SessionDep,
-    who: InventoryReader,
+    who: ProviderReader,
     page: Paging,
     kind: SiteKind | None = None,
     provider_id: int | None = None,
@@ -105,7 +105,7 @@ def create_site(session: SessionDep, who: InventoryWriter, data: SiteCreate) -> 
 
 
 @router.get("/sites/{site_id}", response_model=SiteRead)
-def get_site(session: SessionDep, who: InventoryReader, site_id: int) -> SiteRead:
+def get_site(session: SessionDep, who: ProviderReader, site_id: int) -> SiteRead:
     return SiteRead.model_validate(
         queries.get_row(session, Site, site_id, entity="site", scope=who.scope)
     )
@@ -122,7 +122,7 @@ def update_site(
 
 @router.get("/racks", response_model=Page[RackRead])
 def list_racks(
-    session: SessionDep, who: InventoryReader, page: Paging, site_id: int | None = None
+    session: SessionDep, who: ProviderReader, page: Paging, site_id: int | None = None
 ) -> Page[RackRead]:
     return queries.list_rows(
         session,
@@ -142,7 +142,7 @@ def create_rack(session: SessionDep, who: InventoryWriter, data: RackCreate) -> 
 @router.get("/hosts", response_model=Page[HostRead])
 def list_hosts(
     session: SessionDep,
-    who: InventoryReader,
+    who: ProviderReader,
     page: Paging,
     site_id: int | None = None,
     rack_id: int | None = None,
@@ -170,7 +170,7 @@ def create_host(session: SessionDep, who: InventoryWriter, data: HostCreate) -> 
 
 
 @router.get("/hosts/{host_id}", response_model=HostRead)
-def get_host(session: SessionDep, who: InventoryReader, host_id: int) -> HostRead:
+def get_host(session: SessionDep, who: ProviderReader, host_id: int) -> HostRead:
     return HostRead.model_validate(
         queries.get_row(session, Host, host_id, entity="host", scope=who.scope)
     )

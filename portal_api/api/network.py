@@ -26,7 +26,7 @@ from infra.inventory.schemas import (
 )
 from infra.schemas import Page, PageParams
 from infra.tenancy.requests.flows import allocated_by_host
-from portal_api.deps import InventoryReader, InventoryWriter, SessionDep
+from portal_api.deps import InventoryReader, InventoryWriter, ProviderReader, SessionDep
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 Paging = Annotated[PageParams, Query()]
@@ -131,7 +131,7 @@ class ElevationRead(BaseModel):
 
 
 @router.get("/racks/{rack_id}/elevation", response_model=ElevationRead)
-def rack_elevation(session: SessionDep, who: InventoryReader, rack_id: int) -> ElevationRead:
+def rack_elevation(session: SessionDep, who: ProviderReader, rack_id: int) -> ElevationRead:
     """What is mounted in the rack, U by U, with its space and power use."""
     found = queries.rack_elevation(session, rack_id=rack_id, scope=who.scope)
     usage = found.usage

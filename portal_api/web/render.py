@@ -54,7 +54,7 @@ NAVIGATION: Final = (
     NavItem("/departments", N_("Departments"), Permission.DEPARTMENT_READ),
     NavItem("/users", N_("Users"), Permission.USER_READ),
     NavItem("/quotas", N_("Quotas"), Permission.QUOTA_READ),
-    NavItem("/inventory", N_("Inventory"), Permission.INVENTORY_READ),
+    NavItem("/inventory", N_("Inventory"), Permission.PROVIDER_READ),
     NavItem("/capacity", N_("Capacity"), Permission.INVENTORY_READ),
     NavItem("/usage", N_("Usage"), Permission.QUOTA_READ),
     NavItem("/requests", N_("Requests"), Permission.REQUEST_READ),

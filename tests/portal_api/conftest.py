@@ -28,7 +28,7 @@ from tests.conftest import clean_database
 def api_app(shared_engine: Engine) -> FastAPI:
     from portal_api.app import create_app
 
-    return create_app(get_settings(), session_factories(shared_engine)[1])
+    return create_app(get_settings(), session_factories(shared_engine)[1], subscriptions=())
 
 
 @pytest.fixture

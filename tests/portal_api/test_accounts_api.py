@@ -163,3 +163,53 @@ def test_malformed_or_unknown_credentials_are_401(
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert response.json()["fields"][0]["field"] == "authorization"
+
+
+@pytest.mark.parametrize(
+    ("role", "provider", "field_message"),
+    [
+        ("provider_rep", None, "a provider_rep must belong to a provider"),
+        ("provider_rep", "missing", "provider 999999 does not exist"),
+        ("auditor", "own", "only a provider_rep belongs to a provider, not a auditor"),
+    ],
+)
+def test_provider_id_is_required_for_a_provider_rep_and_refused_for_others(
+    client: TestClient,
+    session: Session,
+    w: factories.World,
+    role: str,
+    provider: str | None,
+    field_message: str,
+) -> None:
+    """Catches a provider representative without a provider (it would see nothing, or with a
+    None filter everything) and a provider bound to a role that does not scope by it."""
+    assert w.provider is not None
+    body: dict[str, Any] = {
+        "username": f"new-{role.replace('_', '-')}",
+        "display_name": "New",
+        "password": "a long enough password",
+        "role": role,
+    }
+    if provider is not None:
+        body["provider_id"] = w.provider.id if provider == "own" else 999999
+    response = client.post("/api/v1/users", json=body, headers=w.headers[Role.OPERATOR])
+    assert response.status_code == 422, response.text
+    assert response.json()["fields"] == [{"field": "provider_id", "message": field_message}]
+    session.rollback()
+    assert session.query(User).filter(User.username == body["username"]).first() is None
+
+
+def test_a_provider_rep_is_created_for_its_provider(
+    client: TestClient, session: Session, w: factories.World
+) -> None:
+    assert w.provider is not None
+    body = {
+        "username": "rep-two",
+        "display_name": "Rep",
+        "password": "a long enough password",
+        "role": "provider_rep",
+        "provider_id": w.provider.id,
+    }
+    response = client.post("/api/v1/users", json=body, headers=w.headers[Role.OPERATOR])
+    assert response.status_code == 201, response.text
+    assert response.json()["provider_id"] == w.provider.id

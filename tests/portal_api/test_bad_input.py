@@ -17,9 +17,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from infra.all_models import Base
 from infra.tenancy.enums import DepartmentKind, Role
 from portal_api.routes_index import api_routes
+from portal_api.schema.all_models import Base
 from tests import factories
 from tests.portal_api.conftest import SharedWorld
 

@@ -13,11 +13,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, inspect, make_url, select
 from sqlalchemy.orm import Session
 
-from infra.all_models import Base
 from infra.audit.models import AuditEntry
 from infra.database import make_engine
+from infra.inventory.models import Provider
+from infra.tenancy.enums import Role
 from infra.tenancy.models import Department, Quota, User
 from portal_api import demo
+from portal_api.schema.all_models import Base
 from tests.cli import run_cli
 from tests.conftest import POSTGRES_URL, _pg_admin_url
 
@@ -207,6 +209,17 @@ def test_demo_load_is_idempotent_and_every_readme_login_works(
         me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
         expected = next(login for login in demo.LOGINS if login.username == username)
         assert me.json()["role"] == expected.role.value
+        if expected.role is Role.PROVIDER_REP:
+            # Bound to the first demo provider, and its name says which.
+            first_provider = session.scalars(select(Provider).order_by(Provider.id)).first()
+            assert first_provider is not None
+            assert me.json()["provider_id"] == first_provider.id
+            assert first_provider.name in me.json()["display_name"]
+            contracts = client.get(
+                "/api/v1/inventory/contracts?limit=500",
+                headers={"Authorization": f"Bearer {token}"},
+            ).json()["items"]
+            assert {c["provider_id"] for c in contracts} <= {first_provider.id}
 
     verified = run_cli(database_url, "audit", "verify")
     assert verified.exit_code == 0, verified.output

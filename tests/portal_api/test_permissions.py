@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infra.database import utcnow
-from infra.inventory.models import Host
+from infra.inventory.models import Host, Provider
 from infra.migration.models import LegacySystem
 from infra.tenancy.enums import DepartmentKind, Role
 from infra.tenancy.models import Department
@@ -95,12 +95,13 @@ NOT_DEPARTMENT_SCOPED: dict[str, str] = {
 }
 
 # Inventory objects, discovery targets and migration runs are their floors' to declare here
-# (each owns its scoping rules); until then they get the role dimension only.
+# (each owns its scoping rules); until then they get the role dimension only.  Provider data
+# (providers, cloud sites, racks, hosts) also gets the provider dimension: PROVIDER_RESOURCES.
 DECLARED_BY_OWNER: dict[str, str] = {
-    "provider_id": "inventory",
-    "site_id": "inventory",
-    "host_id": "inventory",
-    "rack_id": "inventory",
+    "provider_id": "inventory (provider dimension below)",
+    "site_id": "inventory (provider dimension below)",
+    "host_id": "inventory (provider dimension below)",
+    "rack_id": "inventory (provider dimension below)",
     "subnet_id": "inventory",
     "target_id": "discovery",
     "run_id": "migration",
@@ -315,3 +316,86 @@ def test_collections_show_each_role_only_what_it_may_see(
         listed = {item["id"] for item in (body["items"] if isinstance(body, dict) else body)}
         assert (own in listed) == (role in SEES_OWN), (role, "own")
         assert (other in listed) == (role in SEES_OTHER), (role, "other")
+
+
+# -- the provider dimension -------------------------------------------------------------------
+
+
+def _estate(session: Session, provider: Provider) -> factories.ProviderEstate:
+    return factories.provider_estate(session, provider)
+
+
+# A provider's object behind a path parameter, and the collection listing it: ``make`` builds
+# one for the given provider and returns its key.
+PROVIDER_RESOURCES: dict[str, tuple[Callable[[Session, Provider], int], str]] = {
+    "provider_id": (lambda s, p: p.id, "/api/v1/inventory/providers"),
+    "site_id": (lambda s, p: _estate(s, p).site_id, "/api/v1/inventory/sites"),
+    "rack_id": (lambda s, p: _estate(s, p).rack_id, "/api/v1/inventory/racks"),
+    "host_id": (lambda s, p: _estate(s, p).host_id, "/api/v1/inventory/hosts"),
+    "contract_id": (lambda s, p: _estate(s, p).contract_id, "/api/v1/inventory/contracts"),
+}
+_OFFICE = frozenset({Role.OPERATOR, Role.FINANCE, Role.MANAGER, Role.AUDITOR})
+# Who sees a provider's object, by its kind: a provider's name is public to whoever sees
+# department data; its contracts, cloud sites, racks and hosts only to itself and the office.
+PROVIDER_SEES_OWN: dict[str, frozenset[Role]] = {
+    "provider_id": frozenset(Role),
+    **{p: _OFFICE | {Role.PROVIDER_REP} for p in ("site_id", "rack_id", "host_id", "contract_id")},
+}
+PROVIDER_SEES_OTHER: dict[str, frozenset[Role]] = {
+    "provider_id": frozenset(Role) - {Role.PROVIDER_REP},
+    **dict.fromkeys(("site_id", "rack_id", "host_id", "contract_id"), _OFFICE),
+}
+
+
+def _provider_params(route: ApiRoute) -> list[str]:
+    return [p for p in _params(route) if p in PROVIDER_RESOURCES]
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if _provider_params(r)], ids=_id)
+def test_provider_matrix(module_world: SharedWorld, route: ApiRoute) -> None:
+    """Provider × other provider: a provider representative gets 404 for another provider's
+    objects and reaches its own; departments reach providers' names and none of their cloud
+    estate; the office reaches all.  Catches a provider-data route scoped by department only
+    (the rep would see nothing, or every provider)."""
+    access = declared_access(route.route)
+    assert isinstance(access, Permission)
+    session, w = module_world.session, module_world.world
+    assert w.provider is not None
+    [param] = _provider_params(route)
+    make = PROVIDER_RESOURCES[param][0]
+    failures: list[str] = []
+    for role in Role:
+        if not allowed(role, access):
+            continue
+        for side, provider in {
+            "own": w.provider,
+            "other": factories.make_provider(session),
+        }.items():
+            response = _call(
+                module_world.client, route, {param: make(session, provider)}, w.headers[role]
+            )
+            sees = (PROVIDER_SEES_OWN if side == "own" else PROVIDER_SEES_OTHER)[param]
+            status = response.status_code
+            ok = (status < 500 and status not in (401, 403, 404)) if role in sees else status == 404
+            if not ok:
+                expected = "reached" if role in sees else "404"
+                failures.append(
+                    f"{role.value} on {side} provider: expected {expected}, got {status}"
+                )
+    assert not failures, f"{_id(route)} ({access.value}):\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("param", sorted(PROVIDER_RESOURCES))
+def test_provider_collections_show_each_role_only_its_providers(
+    module_world: SharedWorld, param: str
+) -> None:
+    make, listed_at = PROVIDER_RESOURCES[param]
+    session, w = module_world.session, module_world.world
+    assert w.provider is not None
+    own, other = make(session, w.provider), make(session, factories.make_provider(session))
+    for role in Role:
+        response = module_world.client.get(f"{listed_at}?limit=500", headers=w.headers[role])
+        assert response.status_code == 200, (role, response.text)
+        listed = {item["id"] for item in response.json()["items"]}
+        assert (own in listed) == (role in PROVIDER_SEES_OWN[param]), (role, "own")
+        assert (other in listed) == (role in PROVIDER_SEES_OTHER[param]), (role, "other")

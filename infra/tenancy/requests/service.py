@@ -4,6 +4,7 @@ enforces the state machine and appends the audit entry in the same transaction."
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -17,6 +18,8 @@ from infra.audit.service import record, snapshot
 from infra.crud import paginate
 from infra.database import serialize_on, utcnow
 from infra.errors import Conflict, InvalidInput, NotFound
+from infra.events.service import publish
+from infra.events.types import Event
 from infra.schemas import Page, PageParams
 from infra.tenancy.models import Department, User
 from infra.tenancy.requests import approvals, quota, rules
@@ -28,6 +31,7 @@ from infra.tenancy.requests.enums import (
     RequestState,
     StepStatus,
 )
+from infra.tenancy.requests.events import RequestActivated, RequestChanged, RequestReleased
 from infra.tenancy.requests.models import (
     ApprovalStep,
     RequestItem,
@@ -90,6 +94,29 @@ def transition(
         after={**_summary(request), **(details or {})},
         department_id=request.department_id,
     )
+    _announce(session, request, action, now)
+
+
+def _announce(
+    session: Session, request: ResourceRequest, action: RequestAction, at: dt.datetime
+) -> None:
+    """Publish what upper floors meter by: capacity live, changed in place, or given back."""
+    if action is RequestAction.ACTIVATE and request.kind is RequestKind.CHANGE:
+        if request.target_request_id is not None:
+            event: Event = RequestChanged(
+                request_id=request.target_request_id, department_id=request.department_id, at=at
+            )
+            publish(session, event)
+        return
+    if request.kind is not RequestKind.NEW:
+        return
+    if action is RequestAction.ACTIVATE:
+        event = RequestActivated(request_id=request.id, department_id=request.department_id, at=at)
+    elif action in (RequestAction.RELEASE, RequestAction.EXPIRE):
+        event = RequestReleased(request_id=request.id, department_id=request.department_id, at=at)
+    else:
+        return
+    publish(session, event)
 
 
 # -- reading -------------------------------------------------------------------------------

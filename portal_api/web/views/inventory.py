@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from infra.errors import NotFound
+from infra.errors import NotFound, PermissionDenied
 from infra.inventory import queries
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
 from infra.inventory.models import (
@@ -44,7 +44,8 @@ from infra.inventory.schemas import (
     SubnetRead,
 )
 from infra.schemas import PageParams
-from infra.tenancy.scope import Scope
+from infra.tenancy.enums import Role
+from infra.tenancy.scope import Scope, scoped
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web.auth import Need, Viewer
@@ -53,6 +54,9 @@ from portal_api.web.render import render
 from portal_api.web.views.common import PAGE_SIZE, Pager, opt_enum, opt_int, visible_departments
 
 router = APIRouter(prefix="/inventory")
+# Provider data (providers, contracts, cloud sites, racks, hosts) is also a provider
+# representative's to read, scoped to its provider; the other lists need inventory:read.
+ListReader = Annotated[Viewer, Depends(Need(Permission.PROVIDER_READ))]
 InventoryReader = Annotated[Viewer, Depends(Need(Permission.INVENTORY_READ))]
 
 
@@ -83,6 +87,7 @@ class Table:
     filters: list[Filter]
     empty: str
     global_only: bool = False  # the shared cloud's own records: no department has any
+    provider_data: bool = False  # a provider representative reads its own provider's rows
 
 
 SITE = Column(N_("Site"), "site_id", "ref", ref="sites")
@@ -102,6 +107,7 @@ TABLES = {
         [],
         N_("No providers to show."),
         global_only=True,
+        provider_data=True,
     ),
     "contracts": Table(
         "contracts",
@@ -119,6 +125,7 @@ TABLES = {
         [Filter("provider_id", N_("Provider"), ref="providers")],
         N_("No contracts to show."),
         global_only=True,
+        provider_data=True,
     ),
     "sites": Table(
         "sites",
@@ -139,6 +146,7 @@ TABLES = {
             Filter("department_id", N_("Department"), ref="departments"),
         ],
         N_("No sites to show."),
+        provider_data=True,
     ),
     "racks": Table(
         "racks",
@@ -154,6 +162,7 @@ TABLES = {
         [Filter("site_id", N_("Site"), ref="sites")],
         N_("No racks to show."),
         global_only=True,
+        provider_data=True,
     ),
     "hosts": Table(
         "hosts",
@@ -181,6 +190,7 @@ TABLES = {
             Filter("status", N_("Status"), enum=list(HostStatus)),
         ],
         N_("No hosts to show."),
+        provider_data=True,
     ),
     "devices": Table(
         "devices",
@@ -267,17 +277,19 @@ TABLES = {
 def _lookups(session: Session, scope: Scope) -> dict[str, dict[Any, str]]:
     """Names for the ids a list shows (and the options of its filters)."""
     sites = session.execute(
-        select(Site.id, Site.code, Site.name)
-        .where(scope.where(Site.department_id))
-        .order_by(Site.code)
+        scoped(select(Site.id, Site.code, Site.name), scope, Site).order_by(Site.code)
     ).all()
-    providers = session.execute(select(Provider.id, Provider.code, Provider.name)).all()
+    providers = session.execute(
+        scoped(select(Provider.id, Provider.code, Provider.name), scope, Provider)
+    ).all()
     racks = session.execute(
-        select(Rack.id, Rack.name, Site.code).join(Site, Rack.site_id == Site.id)
+        scoped(select(Rack.id, Rack.name, Site.code), scope, Rack).join(
+            Site, Rack.site_id == Site.id
+        )
     ).all()
     return {
         "sites": {i: f"{code} · {name}" for i, code, name in sites},
-        "providers": {i: name for i, _, name in providers} if scope.is_global else {},
+        "providers": {i: name for i, _, name in providers},
         "racks": {i: f"{site} {name}" for i, name, site in racks},
         "departments": {d.id: d.name for d in visible_departments(session, scope)},
     }
@@ -294,8 +306,10 @@ def _converter(spec: Filter) -> Converter:
 
 
 @router.get("", response_class=HTMLResponse)
-def index(viewer: InventoryReader) -> Response:
-    first = "sites" if viewer.scope.is_global else "applications"
+def index(viewer: ListReader) -> Response:
+    first = (
+        "sites" if viewer.scope.is_global or viewer.role is Role.PROVIDER_REP else "applications"
+    )
     return RedirectResponse(f"/inventory/{first}", status_code=303)
 
 
@@ -303,13 +317,15 @@ def index(viewer: InventoryReader) -> Response:
 def list_page(
     request: Request,
     session: SessionDep,
-    viewer: InventoryReader,
+    viewer: ListReader,
     table_name: str,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     table = TABLES.get(table_name)
     if table is None:
         raise NotFound("inventory list", table_name)
+    if not table.provider_data and not viewer.can(Permission.INVENTORY_READ):
+        raise PermissionDenied(f"role: a {viewer.role.value} may not read {table_name}")
     chosen = {f.name: _converter(f)(request.query_params.get(f.name)) for f in table.filters}
     found = queries.list_rows(
         session,

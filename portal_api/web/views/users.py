@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from infra.inventory.models import Provider
 from infra.schemas import PageParams
 from infra.tenancy import accounts
 from infra.tenancy.enums import Role
@@ -25,8 +27,24 @@ from portal_api.web.views.common import PAGE_SIZE, Pager, opt_int, visible_depar
 
 router = APIRouter(prefix="/users")
 
-CREATE_FIELDS = ("username", "display_name", "password", "role", "department_id", "locale")
-EDIT_FIELDS = ("display_name", "password", "role", "department_id", "locale", "is_active")
+CREATE_FIELDS = (
+    "username",
+    "display_name",
+    "password",
+    "role",
+    "department_id",
+    "provider_id",
+    "locale",
+)
+EDIT_FIELDS = (
+    "display_name",
+    "password",
+    "role",
+    "department_id",
+    "provider_id",
+    "locale",
+    "is_active",
+)
 DOMAIN_ERRORS = (InvalidInput, Conflict, NotFound, PermissionDenied, ValidationError)
 
 
@@ -92,6 +110,13 @@ def _form_page(
         "departments": visible_departments(session, viewer.scope),
         "locales": [(code, i18n.ENDONYMS[code], i18n.HTML_LANG[code]) for code in i18n.LOCALES],
         "global_department": viewer.scope.is_global,
+        # Provider representatives are the cloud office's to create: only it picks a provider.
+        "providers": [
+            (str(p.id), f"{p.name} ({p.code})")
+            for p in session.scalars(select(Provider).order_by(Provider.code))
+        ]
+        if viewer.scope.is_global
+        else [],
     }
     return render(request, "users/form.html", context, status=status)
 
@@ -118,7 +143,7 @@ def create(
         with session.begin_nested():
             data = UserCreate.model_validate(
                 {
-                    **forms.without_blanks(state.values, "department_id"),
+                    **forms.without_blanks(state.values, "department_id", "provider_id"),
                     "password": raw_password if isinstance(raw_password, str) else "",
                 }
             )
@@ -143,6 +168,7 @@ def edit_page(
             "password": "",
             "role": user.role.value,
             "department_id": str(user.department_id or ""),
+            "provider_id": str(user.provider_id or ""),
             "locale": user.locale,
             "is_active": user.is_active,
         }
@@ -158,8 +184,10 @@ def update(
     state = forms.FormState(values=forms.values(form, EDIT_FIELDS))
     state.values["is_active"] = "is_active" in form
     raw_password = form.get("password")
-    changes = forms.without_blanks(state.values, "department_id")
+    changes = forms.without_blanks(state.values, "department_id", "provider_id")
     changes.pop("password")
+    if not viewer.scope.is_global:
+        changes.pop("provider_id")  # the field is not shown: keep what the user has
     if isinstance(raw_password, str) and raw_password:
         changes["password"] = raw_password  # blank: keep the current password
     try:

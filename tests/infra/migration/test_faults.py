@@ -21,11 +21,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from infra.events.models import OutboxEvent
 from infra.jobs.models import JobEvent
 from infra.jobs.runner import InProcessBackend, set_backend
 from infra.migration import runs
 from infra.migration.ansible_adapter import PlaybookRequest, PlaybookResult
 from infra.migration.enums import RunKind, RunStatus, SystemStatus
+from infra.migration.events import SystemCutOver
 from infra.migration.models import LegacySystem, MigrationRun
 from infra.migration.schemas import RunCreate
 from tests.factories import EVERYTHING, SYSTEM
@@ -337,3 +339,8 @@ def test_cutover_moves_the_service_and_a_corrupt_copy_is_rolled_back(
     system = session.get(LegacySystem, env.system.id)
     assert system is not None
     assert system.status is SystemStatus.MIGRATED
+    # Only the cut-over that succeeded is news (the rolled-back one published nothing).
+    cut_over = session.scalars(
+        select(OutboxEvent).where(OutboxEvent.type == SystemCutOver.type)
+    ).all()
+    assert [(e.aggregate_id, e.payload["run_id"]) for e in cut_over] == [(str(system.id), final_id)]

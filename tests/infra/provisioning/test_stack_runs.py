@@ -46,10 +46,12 @@ def no_cli() -> Iterator[None]:
 
 
 @pytest.fixture
-def police(session: Session) -> Department:
+def police(session: Session, session_factory: sessionmaker[Session]) -> Department:
     city = factories.department(session, kind=DepartmentKind.CITY)
     dept = factories.department(session, parent=city, code="police")
     factories.quota(session, dept=dept, resource=ResourceClass.VCPU, limit=64)
+    factories.deliver_events(session_factory)  # QuotaChanged → the stack is out of date
+    session.rollback()
     return dept
 
 
@@ -186,8 +188,18 @@ def test_an_up_streams_output_and_makes_the_stack_current(
 
 @pytest.mark.usefixtures("inline_jobs")
 def test_the_flag_flips_when_a_quota_changes(
-    session: Session, police: Department, monkeypatch: pytest.MonkeyPatch
+    session: Session,
+    session_factory: sessionmaker[Session],
+    police: Department,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The quota → stack-out-of-date effect, now a subscription: the dispatcher runs after
+    each quota write, as the delivery job would."""
+
+    def deliver() -> None:
+        factories.deliver_events(session_factory)
+        session.rollback()
+
     monkeypatch.setattr(flows, "adapter_for", lambda _settings: FakeAdapter())
     status = service.get_stack(session, scope=EVERYTHING, department_id=police.id)
     assert status.out_of_date
@@ -195,6 +207,7 @@ def test_the_flag_flips_when_a_quota_changes(
     _run(session, police, StackOperation.UP)
     assert not service.get_stack(session, scope=EVERYTHING, department_id=police.id).out_of_date
     quota = factories.quota(session, dept=police, resource=ResourceClass.MEMORY_GIB, limit=128)
+    deliver()
     status = service.get_stack(session, scope=EVERYTHING, department_id=police.id)
     assert status.out_of_date
     assert status.out_of_date_reason == "memory_gib quota in extranet created"
@@ -207,10 +220,12 @@ def test_the_flag_flips_when_a_quota_changes(
         actor=factories.SYSTEM,
     )
     session.commit()
+    deliver()
     assert service.get_stack(session, scope=EVERYTHING, department_id=police.id).out_of_date
     _run(session, police, StackOperation.UP)
     tenancy.delete_quota(session, scope=EVERYTHING, quota_id=quota.id, actor=factories.SYSTEM)
     session.commit()
+    deliver()
     status = service.get_stack(session, scope=EVERYTHING, department_id=police.id)
     assert (status.out_of_date, status.out_of_date_reason) == (
         True,
@@ -240,6 +255,49 @@ def test_a_quota_change_during_an_up_keeps_the_stack_out_of_date(
     assert status.last_status is StackRunStatus.SUCCEEDED
     assert status.out_of_date
     assert status.out_of_date_reason == "the quotas changed while the update ran"
+
+
+@pytest.mark.usefixtures("inline_jobs")
+def test_a_late_quota_event_does_not_undo_an_up_that_deployed_it(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    police: Department,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Catches a non-idempotent subscriber: a QuotaChanged delivered (again, or late) after an
+    ``up`` that already deployed those quotas must not flag the stack."""
+    monkeypatch.setattr(flows, "adapter_for", lambda _settings: FakeAdapter())
+    factories.quota(session, dept=police, resource=ResourceClass.MEMORY_GIB, limit=128)
+    _run(session, police, StackOperation.UP)  # deploys the new quota before delivery
+    factories.deliver_events(session_factory)
+    session.rollback()
+    assert not service.get_stack(session, scope=EVERYTHING, department_id=police.id).out_of_date
+
+
+def test_the_delivery_job_runs_the_subscription_when_the_quota_write_commits(
+    session: Session, session_factory: sessionmaker[Session], police: Department
+) -> None:
+    """End to end without calling the dispatcher: the app's subscriptions are installed, the
+    quota write submits the delivery job in its transaction, the (inline) job delivers."""
+    from infra.events.dispatch import install
+    from portal_api.registry import SUBSCRIPTIONS
+
+    previous = set_backend(InlineBackend(session_factory))
+    install(SUBSCRIPTIONS)
+    try:
+        with session_factory() as writer:
+            dept = writer.get(Department, police.id)
+            assert dept is not None
+            factories.quota(writer, dept=dept, resource=ResourceClass.PUBLIC_IP, limit=2)
+    finally:
+        set_backend(previous)
+    session.rollback()
+    status = service.get_stack(session, scope=EVERYTHING, department_id=police.id)
+    assert status.out_of_date_reason == "public_ip quota in extranet created"
+    job = session.scalars(select(Job).where(Job.kind == "events.deliver")).one()
+    assert job.status is JobStatus.SUCCEEDED
+    assert job.result is not None
+    assert job.result["delivered"] == 1
 
 
 @pytest.mark.usefixtures("inline_jobs", "no_cli")

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infra.events.models import OutboxEvent
 from infra.tenancy.enums import Role
 from infra.tenancy.requests import expiry
 from infra.tenancy.requests.models import Allocation, ResourceRequest
@@ -29,6 +30,13 @@ def _approved(client: TestClient, scene: Scene, *items: dict[str, Any], **extra:
         signed = client.post(f"{API}/{request_id}/approve", json={}, headers=scene.headers(role))
         assert signed.status_code == 200, signed.text
     return request_id
+
+
+def _published(session: Session) -> list[tuple[str, str, int]]:
+    """(type, aggregate id, department id) of every outbox event, oldest first."""
+    session.rollback()
+    rows = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))
+    return [(e.type, e.aggregate_id, e.payload["department_id"]) for e in rows]
 
 
 def _extranet_pool(client: TestClient, scene: Scene) -> dict[str, Any]:
@@ -82,6 +90,11 @@ def test_approved_request_is_placed_into_allocations_and_the_roll_up(
     session.expire_all()
     assert all(a.released_at is not None for a in session.scalars(select(Allocation)))
     assert _extranet_pool(client, scene)["allocated"]["vcpu"] == 0
+    dept = scene.world.own.id
+    assert [e for e in _published(session) if e[0].startswith("tenancy.request")] == [
+        ("tenancy.request.activated", str(request_id), dept),
+        ("tenancy.request.released", str(request_id), dept),
+    ]
 
 
 def test_unplaceable_request_stays_approved_with_the_reason(
@@ -149,6 +162,11 @@ def test_change_request_grows_an_active_item_in_place(
     assert client.get(f"{API}/{change_id}", headers=user).json()["state"] == "active"
     # A change request is settled by the request it changes: it cannot be released itself.
     assert client.post(f"{API}/{change_id}/release", headers=user).status_code == 409
+    # Metering hears of it as a change of the request it changed (that request's aggregate).
+    assert [e[:2] for e in _published(session) if e[0].startswith("tenancy.request")] == [
+        ("tenancy.request.activated", str(request_id)),
+        ("tenancy.request.changed", str(request_id)),
+    ]
 
 
 def test_terms_are_reminded_renewed_and_expired(
@@ -188,6 +206,7 @@ def test_terms_are_reminded_renewed_and_expired(
     request = session.get(ResourceRequest, request_id)
     assert request is not None
     assert request.state.value == "expired"
+    assert ("tenancy.request.released", str(request_id)) in [e[:2] for e in _published(session)]
     assert all(a.released_at for a in session.scalars(select(Allocation)))
     trail = [e["action"] for e in client.get(f"{API}/{request_id}/history", headers=user).json()]
     assert trail == [

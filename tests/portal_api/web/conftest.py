@@ -69,7 +69,7 @@ def web_app(shared_engine: Engine) -> FastAPI:
     """
     from portal_api.app import create_app
 
-    return create_app(get_settings(), session_factories(shared_engine)[1])
+    return create_app(get_settings(), session_factories(shared_engine)[1], subscriptions=())
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def live_server(shared_engine: Engine) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1, in a thread, on the run's database."""
     from portal_api.app import create_app
 
-    app = create_app(get_settings(), session_factories(shared_engine)[1])
+    app = create_app(get_settings(), session_factories(shared_engine)[1], subscriptions=())
     port = _free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False

@@ -18,7 +18,7 @@ PAGES = {
     "/departments": Permission.DEPARTMENT_READ,
     "/users": Permission.USER_READ,
     "/quotas": Permission.QUOTA_READ,
-    "/inventory": Permission.INVENTORY_READ,
+    "/inventory": Permission.PROVIDER_READ,  # provider reps: their own provider's lists
     "/capacity": Permission.INVENTORY_READ,
     "/departments/new": Permission.DEPARTMENT_WRITE,
     "/users/new": Permission.USER_WRITE,

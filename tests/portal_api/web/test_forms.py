@@ -164,6 +164,38 @@ def test_department_admin_cannot_grant_office_roles(
     assert (clerk.role, clerk.department_id) == (Role.DEPARTMENT_USER, world.own.id)
 
 
+def test_operator_creates_a_provider_rep_for_a_chosen_provider(
+    client: TestClient, session: Session, world: factories.World
+) -> None:
+    """The form offers the providers to the cloud office; a rep without one is refused on the
+    provider field, and nothing is written."""
+    assert world.provider is not None
+    csrf = sign_in(client, world.users[Role.OPERATOR])
+    form = client.get("/users/new").text
+    assert f'<option value="{world.provider.id}"' in form
+    data = {
+        "csrf": csrf,
+        "username": "new-rep",
+        "display_name": "New rep",
+        "password": "long-enough-password",
+        "role": "provider_rep",
+        "department_id": "",
+        "provider_id": "",
+        "locale": "zh_CN",
+    }
+    refused = client.post("/users/new", data=data)
+    assert refused.status_code == 422
+    assert 'id="f-provider_id"' in refused.text
+    assert session.query(User).filter_by(username="new-rep").count() == 0
+    created = client.post(
+        "/users/new", data={**data, "provider_id": str(world.provider.id)}, follow_redirects=False
+    )
+    assert created.status_code == 303, created.text
+    reread(session)
+    rep = session.query(User).filter_by(username="new-rep").one()
+    assert rep.provider_id == world.provider.id
+
+
 def test_user_edit_changes_role_activity_and_password(
     client: TestClient, session: Session, world: factories.World
 ) -> None:

@@ -86,11 +86,29 @@ def test_departments_see_only_their_legacy_estate(
     assert "政务云容量仅向云管理办公室展示。" in page
 
 
-def test_provider_representatives_have_no_inventory_pages(
-    client: TestClient, world: factories.World
+def test_provider_representatives_see_their_own_provider_lists_only(
+    client: TestClient, session: Session, world: factories.World
 ) -> None:
+    """A provider representative's pages: its own provider's sites, racks, hosts and contracts;
+    another provider's are absent; department lists and the capacity overview are refused."""
+    assert world.provider is not None
+    own = factories.provider_estate(session, world.provider)
+    factories.provider_estate(session)  # another provider's: never listed
     sign_in(client, world.users[Role.PROVIDER_REP])
-    assert client.get("/inventory/sites").status_code == 403
+    assert (
+        client.get("/inventory", follow_redirects=False)
+        .headers["location"]
+        .endswith("/inventory/sites")
+    )
+    sites = client.get("/inventory/sites").text
+    assert rows(sites, "sites") == [str(own.site_id)]
+    assert rows(client.get("/inventory/hosts").text, "hosts") == [str(own.host_id)]
+    assert rows(client.get("/inventory/racks").text, "racks") == [str(own.rack_id)]
+    assert rows(client.get("/inventory/contracts").text, "contracts") == [str(own.contract_id)]
+    assert rows(client.get("/inventory/providers").text, "providers") == [str(world.provider.id)]
+    assert 'href="/inventory/applications"' not in sites  # no tab for department lists
+    assert client.get("/inventory/applications").status_code == 403
+    assert client.get("/inventory/devices").status_code == 403
     assert client.get("/capacity").status_code == 403
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from infra.inventory.enums import NetworkZone
 from infra.jobs.enums import JobStatus
@@ -34,7 +34,9 @@ def no_cli() -> Iterator[None]:
 
 
 @pytest.fixture
-def stacked(session: Session, world: factories.World) -> factories.World:
+def stacked(
+    session: Session, session_factory: sessionmaker[Session], world: factories.World
+) -> factories.World:
     factories.quota(session, dept=world.own, resource=ResourceClass.VCPU, limit=16)
     factories.quota(
         session,
@@ -44,6 +46,8 @@ def stacked(session: Session, world: factories.World) -> factories.World:
         limit=1,
     )
     factories.quota(session, dept=world.other, resource=ResourceClass.VCPU, limit=4)
+    factories.deliver_events(session_factory)  # QuotaChanged → stacks out of date, with reasons
+    session.rollback()
     return world
 
 

@@ -1,7 +1,7 @@
 """Imports every model module so ``Base.metadata`` is complete (Alembic, test schemas).
 
-Upper floors add their model modules here when they get tables: this one file is the
-migration tool's view of the whole database, the only place that may look upward.
+Every floor adds its model modules here when they get tables: this one file is the migration
+tool's view of the whole database.  It sits on the top floor because it imports every floor.
 """
 
 from infra.audit import models as audit_models

@@ -7,9 +7,9 @@ from typing import Any, Literal
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
 
-from infra.all_models import Base
 from infra.database import Exact, UTCDateTime, make_engine
 from infra.settings import get_settings
+from portal_api.schema.all_models import Base
 
 config = context.config
 target_metadata = Base.metadata
