@@ -144,6 +144,13 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 
+# Required query parameters, so that a request reaches the scope check (422 would come first).
+_QUARTER = {"start": "2026-03-31T16:00:00Z", "end": "2026-06-30T16:00:00Z"}
+QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/api/v1/providers/{provider_id}/service-levels"): _QUARTER,
+    ("GET", "/api/v1/providers/{provider_id}/incident-stats"): _QUARTER,
+}
+
 # Whom each side's objects are visible to (when the role may use the route at all).
 SEES_OWN = frozenset(Role) - {Role.PROVIDER_REP}
 SEES_OTHER = frozenset({Role.OPERATOR, Role.FINANCE, Role.MANAGER, Role.AUDITOR})
@@ -168,6 +175,8 @@ def _call(
     kwargs: dict[str, Any] = {"headers": headers}
     if route.method in ("POST", "PUT", "PATCH"):
         kwargs["json"] = BODIES.get((route.method, route.path), {})
+    if (route.method, route.path) in QUERIES:
+        kwargs["params"] = QUERIES[(route.method, route.path)]
     return client.request(route.method, path, **kwargs)
 
 
@@ -347,6 +356,11 @@ PROVIDER_SEES_OTHER: dict[str, frozenset[Role]] = {
 }
 
 
+# Routes under a provider that show its service figures (provider data, like its contracts):
+# its own representative and the office, not departments, whatever the parameter's kind.
+PROVIDER_FIGURES = frozenset(path for _, path in QUERIES)
+
+
 def _provider_params(route: ApiRoute) -> list[str]:
     return [p for p in _params(route) if p in PROVIDER_RESOURCES]
 
@@ -375,6 +389,8 @@ def test_provider_matrix(module_world: SharedWorld, route: ApiRoute) -> None:
                 module_world.client, route, {param: make(session, provider)}, w.headers[role]
             )
             sees = (PROVIDER_SEES_OWN if side == "own" else PROVIDER_SEES_OTHER)[param]
+            if route.path in PROVIDER_FIGURES:
+                sees = _OFFICE | ({Role.PROVIDER_REP} if side == "own" else set())
             status = response.status_code
             ok = (status < 500 and status not in (401, 403, 404)) if role in sees else status == 404
             if not ok:
