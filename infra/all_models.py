@@ -14,6 +14,7 @@ from infra.migration import models as migration_models
 from infra.provisioning import models as provisioning_models
 from infra.tenancy import models as tenancy_models
 from infra.tenancy.requests import models as request_models
+from monitoring.metrics import models as metric_models
 
 __all__ = [
     "Base",
@@ -22,6 +23,7 @@ __all__ = [
     "event_models",
     "inventory_models",
     "job_models",
+    "metric_models",
     "migration_models",
     "provisioning_models",
     "request_models",

@@ -16,7 +16,7 @@ from infra.jobs.runner import get_backend
 from infra.jobs.service import recover_interrupted
 from infra.settings import Settings, get_settings
 from infra.tenancy.requests import expiry as _expiry_jobs  # noqa: F401  (the sweep job)
-from portal_api import errors
+from portal_api import errors, panel_metrics
 from portal_api.api import (
     audit,
     auth,
@@ -25,6 +25,7 @@ from portal_api.api import (
     health,
     inventory,
     jobs,
+    metrics,
     migration,
     network,
     quotas,
@@ -59,6 +60,7 @@ def api_router() -> APIRouter:
         stacks,
         discovery,
         migration,
+        metrics,
     ):
         router.include_router(module.router)
     return router
@@ -100,6 +102,15 @@ def create_app(
     app.add_api_route(
         "/healthz",
         health.health,
+        methods=["GET"],
+        include_in_schema=False,
+        dependencies=[PUBLIC],
+    )
+    # The panel's own Prometheus metrics (public unless GOVCLOUD_MONITORING__PANEL_METRICS_TOKEN).
+    panel_metrics.install(app)
+    app.add_api_route(
+        "/metrics",
+        panel_metrics.metrics_endpoint,
         methods=["GET"],
         include_in_schema=False,
         dependencies=[PUBLIC],

@@ -182,3 +182,5 @@ DiscoveryWriter = Annotated[Principal, Depends(Allow(Permission.DISCOVERY_WRITE)
 MigrationReader = Annotated[Principal, Depends(Allow(Permission.MIGRATION_READ))]
 MigrationWriter = Annotated[Principal, Depends(Allow(Permission.MIGRATION_WRITE))]
 MigrationSignOff = Annotated[Principal, Depends(Allow(Permission.MIGRATION_SIGN_OFF))]
+AgentEnroller = Annotated[Principal, Depends(Allow(Permission.AGENT_ENROL))]
+MetricsReader = Annotated[Principal, Depends(Allow(Permission.METRICS_READ))]

@@ -39,6 +39,9 @@ class Permission(StrEnum):
     MIGRATION_READ = "migration:read"
     MIGRATION_WRITE = "migration:write"
     MIGRATION_SIGN_OFF = "migration:sign-off"
+    # Host agents and their samples (monitoring/metrics).
+    AGENT_ENROL = "agent:enrol"  # enrol and revoke host agents
+    METRICS_READ = "metrics:read"  # hosts' samples and enrolments (never tokens)
 
 
 _ALL = frozenset(Role)
@@ -76,6 +79,9 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.MIGRATION_WRITE: frozenset({Role.OPERATOR}),
     # The department accepts the assessment of its own systems.
     Permission.MIGRATION_SIGN_OFF: frozenset({Role.DEPARTMENT_ADMIN}),
+    # Shared hosts' samples are the cloud office's; agents are enrolled by operators.
+    Permission.AGENT_ENROL: frozenset({Role.OPERATOR}),
+    Permission.METRICS_READ: _OFFICE_READERS,
 }
 
 
