@@ -45,7 +45,7 @@ class AgentConfig:
     host_root: str | None = None
     timeout_s: float = 10.0
     max_backoff_s: float = 30.0
-    flush_on_exit_s: float = 5.0
+    flush_on_exit_s: float = 10.0
 
 
 class Agent:
@@ -174,6 +174,8 @@ class Agent:
             next_tick += self.config.interval_s
             self._stop.wait(max(0.0, next_tick - time.monotonic()))
         self.seal()
+        if sender is not None:
+            sender.join(self.config.timeout_s)  # one sender at a time keeps batches in order
         if self.config.panel_url is not None:
             with httpx.Client(timeout=self.config.flush_on_exit_s) as client:
                 deadline = time.monotonic() + self.config.flush_on_exit_s
