@@ -96,7 +96,8 @@ def test_spool_overflow_drops_the_oldest_and_reports_the_drops(
     seqs = [b.seq for b in batches]
     assert seqs == sorted(seqs)
     missing = set(range(1, seqs[-1] + 1)) - set(seqs)
-    assert missing and min(missing) == 1, "the oldest batches are the ones dropped"
+    assert missing
+    assert min(missing) == 1, "the oldest batches are the ones dropped"
     reported = batches[-1]
     assert reported.dropped_batches_total == len(missing)
     # Each dropped batch held at least one collection (the host's series count varies).

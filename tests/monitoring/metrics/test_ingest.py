@@ -39,7 +39,8 @@ def test_a_batch_is_stored_and_a_replay_stores_nothing(
     assert counts(session) == (1, 3, 12)
     again = client.post(URL, json=body, headers=enrolled.headers)
     assert again.status_code == 200, again.text
-    assert again.json()["duplicate"] is True and again.json()["stored"] == 0
+    assert again.json()["duplicate"] is True
+    assert again.json()["stored"] == 0
     assert counts(session) == (1, 3, 12)
     # The next batch reuses the series it already has.
     later = batch(t_ms=body["samples"][-1][1] + 1000, collections=2, series=3, seq=2)
@@ -141,7 +142,8 @@ def test_malformed_json_and_non_finite_values_are_refused(
     assert broken.status_code == 422, broken.text
     body = json.dumps(batch()).replace("1.5", "NaN", 1)
     nan = client.post(URL, content=body.encode(), headers=headers)
-    assert nan.status_code == 422 and "finite" in nan.text, nan.text
+    assert nan.status_code == 422, nan.text
+    assert "finite" in nan.text
     assert counts(session) == (0, 0, 0)
 
 
@@ -153,12 +155,14 @@ def test_oversized_batches_are_refused_with_413(
     too_many = batch(collections=settings.max_batch_samples // 3 + 1, step_ms=1)
     response = client.post(URL, json=too_many, headers=enrolled.headers)
     assert response.status_code == 413, response.text[:300]
-    assert "samples" in response.text and f"{settings.max_batch_samples:,}" in response.text
+    assert "samples" in response.text
+    assert f"{settings.max_batch_samples:,}" in response.text
     huge = b'{"pad": "' + b"x" * (settings.max_batch_bytes + 10) + b'"}'
     response = client.post(
         URL, content=huge, headers={**enrolled.headers, "content-type": "application/json"}
     )
-    assert response.status_code == 413 and "body" in response.text
+    assert response.status_code == 413
+    assert "body" in response.text
     assert counts(session) == (0, 0, 0)
 
 
@@ -168,17 +172,22 @@ def test_unknown_missing_and_revoked_tokens_are_refused(
     """Catches a revoked agent still being able to push."""
     body = batch()
     none = client.post(URL, json=body)
-    assert none.status_code == 401 and "Bearer" in none.text
+    assert none.status_code == 401
+    assert "Bearer" in none.text
     unknown = client.post(URL, json=body, headers={"Authorization": "Bearer gca_nope"})
-    assert unknown.status_code == 401 and "unknown" in unknown.text
+    assert unknown.status_code == 401
+    assert "unknown" in unknown.text
     user_token = factories.bearer(session, factories.user(session, role=factories.Role.OPERATOR))
     wrong_kind = client.post(URL, json=body, headers=user_token)
-    assert wrong_kind.status_code == 401 and "not an agent token" in wrong_kind.text
+    assert wrong_kind.status_code == 401
+    assert "not an agent token" in wrong_kind.text
     operator = factories.bearer(session, factories.user(session, role=factories.Role.OPERATOR))
     revoked = client.delete(f"/api/v1/metrics/agents/{enrolled.enrolment_id}", headers=operator)
-    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked_at"]
     refused = client.post(URL, json=body, headers=enrolled.headers)
-    assert refused.status_code == 401 and "revoked" in refused.text
+    assert refused.status_code == 401
+    assert "revoked" in refused.text
     assert counts(session)[0] == 0
 
 
@@ -188,10 +197,13 @@ def test_operators_enrol_agents_and_the_token_pushes(client: TestClient, session
     made = client.post("/api/v1/metrics/agents", json={"host_id": host.id}, headers=operator)
     assert made.status_code == 201, made.text
     token = made.json()["token"]
-    assert token.startswith("gca_") and made.json()["host_name"] == host.name
+    assert token.startswith("gca_")
+    assert made.json()["host_name"] == host.name
     pushed = client.post(URL, json=batch(), headers={"Authorization": f"Bearer {token}"})
     assert pushed.status_code == 200
     listed = client.get("/api/v1/metrics/agents", headers=operator).json()
-    assert listed[0]["last_push_at"] and "token" not in listed[0]
+    assert listed[0]["last_push_at"]
+    assert "token" not in listed[0]
     missing = client.post("/api/v1/metrics/agents", json={"host_id": 999999}, headers=operator)
-    assert missing.status_code == 422 and "host_id" in missing.text
+    assert missing.status_code == 422
+    assert "host_id" in missing.text
