@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from infra.events.types import Subscription
 from infra.schedules.types import Schedule
+from monitoring.metrics import scheduled as metrics_scheduled
 
-SCHEDULES: tuple[Schedule, ...] = ()
+SCHEDULES: tuple[Schedule, ...] = (
+    *metrics_scheduled.SCHEDULES,  # roll-ups and retention of agents' samples
+)
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = ()
