@@ -37,14 +37,15 @@ class AgentCollector(Collector):
         last: Collection | None = self.agent.last_collection
         if last is not None:
             families: dict[str, Metric] = {}
+            # The text format prints int(seconds * 1000): half a millisecond more makes the
+            # truncation land on t_ms exactly instead of one below it.
+            stamp = (last.t_ms + 0.5) / 1000
             for sample in last.samples:
                 base, kind = _family(sample.name)
                 family = families.get(base)
                 if family is None:
                     family = families[base] = Metric(base, HELP.get(sample.name, base), kind)
-                family.add_sample(
-                    sample.name, dict(sample.labels), sample.value, timestamp=last.t_ms / 1000
-                )
+                family.add_sample(sample.name, dict(sample.labels), sample.value, timestamp=stamp)
             yield from families.values()
         yield from self._health()
 
