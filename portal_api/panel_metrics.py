@@ -46,13 +46,12 @@ class _JobsCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily("govcloud_jobs", "Jobs waiting or running", labels=["status"])
         with session_scope(self.app.state.read_session_factory) as session:
-            counts = dict(
-                session.execute(
-                    select(Job.status, func.count())
-                    .where(Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
-                    .group_by(Job.status)
-                ).tuples()
-            )
+            rows = session.execute(
+                select(Job.status, func.count())
+                .where(Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+                .group_by(Job.status)
+            ).all()
+            counts: dict[Any, int] = dict(rows)
         for state in (JobStatus.QUEUED, JobStatus.RUNNING):
             family.add_metric([state.value], counts.get(state, 0))
         yield family
@@ -87,9 +86,23 @@ class PanelMetrics:
 class LatencyMiddleware:
     """Times every HTTP request (pure ASGI, so streaming responses are not buffered)."""
 
-    def __init__(self, app: ASGIApp, metrics: PanelMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: PanelMetrics, fastapi: FastAPI) -> None:
         self.app = app
         self.metrics = metrics
+        self.fastapi = fastapi
+        self._templates: dict[int, str] | None = None
+
+    def template(self, route: Any) -> str:
+        """The route's full path template (routers included with a prefix know only their
+        own part, so the app's route index is asked once)."""
+        if route is None:
+            return "unmatched"
+        if self._templates is None:
+            from portal_api.routes_index import api_routes
+
+            self._templates = {id(r.route): r.path for r in api_routes(self.fastapi, "/")}
+        found = self._templates.get(id(route)) or getattr(route, "path", None)
+        return str(found or "unmatched")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -106,8 +119,7 @@ class LatencyMiddleware:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            route: Any = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = self.template(scope.get("route"))
             self.metrics.latency.labels(
                 scope.get("method", "GET"), template, f"{status[0] // 100}xx"
             ).observe(time.perf_counter() - started)
@@ -137,4 +149,4 @@ def metrics_endpoint(request: Request) -> Response:
 
 def install(app: FastAPI) -> None:
     app.state.panel_metrics = PanelMetrics(app)
-    app.add_middleware(LatencyMiddleware, metrics=app.state.panel_metrics)
+    app.add_middleware(LatencyMiddleware, metrics=app.state.panel_metrics, fastapi=app)

@@ -22,6 +22,8 @@ from infra.settings import get_settings
 from monitoring.metrics import service
 from tests import request_factories
 
+RAISE = False  # 500s come back as responses, so a test can name the request
+
 
 @pytest.fixture(scope="session")
 def metrics_app(shared_engine: Engine) -> FastAPI:
@@ -34,7 +36,7 @@ def metrics_app(shared_engine: Engine) -> FastAPI:
 def client(
     metrics_app: FastAPI, engine: Engine, job_backend: InProcessBackend
 ) -> Iterator[TestClient]:
-    with TestClient(metrics_app, raise_server_exceptions=False) as test_client:
+    with TestClient(metrics_app, raise_server_exceptions=RAISE) as test_client:
         yield test_client
 
 
