@@ -152,6 +152,9 @@ def load(session: Session) -> list[DemoLogin]:
         actor=ACTOR,
     )
     _requests(session)
+    from monitoring.metrics.demo import load_demo_samples
+
+    load_demo_samples(session)  # a day of agents' samples for a few demo hosts
     return LOGINS
 
 
