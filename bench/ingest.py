@@ -7,7 +7,8 @@ serialised beforehand (the agent's own cost is not the panel's).  Every push is 
 authenticated, de-duplicated by batch id and stored in one transaction.  The baseline inserts
 the same (series, time, value) rows into the same table with the driver's ``executemany``
 (sqlite3 / psycopg), one transaction per batch, with no HTTP, JSON, validation or series
-lookup.  Goal: API ≥ 0.5× the baseline's samples/s.
+lookup; the table's constraints (the primary key, the foreign key to the series) hold for both
+(SQLite's connection has ``foreign_keys`` on, as govcloud's has).  Goal: API ≥ 0.5× the baseline's samples/s.
 
 Run: ``[GOVCLOUD_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test]
 .venv/bin/python bench/ingest.py [--batches 40] [--samples 5000]``
@@ -141,6 +142,7 @@ def raw_insert(url: str, batches: list[dict[str, object]], host_id: int) -> floa
         conn = sqlite3.connect(make_url(url).database or "", isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")  # the table's constraints hold for both runs
         started = time.perf_counter()
         for chunk in tuples:
             conn.execute("BEGIN IMMEDIATE")
