@@ -8,7 +8,8 @@ authenticated, de-duplicated by batch id and stored in one transaction.  The bas
 the same (series, time, value) rows into the same table with the driver's ``executemany``
 (sqlite3 / psycopg), one transaction per batch, with no HTTP, JSON, validation or series
 lookup; the table's constraints (the primary key, the foreign key to the series) hold for both
-(SQLite's connection has ``foreign_keys`` on, as govcloud's has).  Goal: API ≥ 0.5× the baseline's samples/s.
+(SQLite's connection has ``foreign_keys`` on, as govcloud's has).
+Goal: API ≥ 0.5× the baseline's samples/s.
 
 Run: ``[GOVCLOUD_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test]
 .venv/bin/python bench/ingest.py [--batches 40] [--samples 5000]``
@@ -122,7 +123,7 @@ def through_api(url: str, batches: list[dict[str, object]], token: str, tmp: Pat
             elapsed = time.perf_counter() - started
     finally:
         panel.kill()
-    return sum(len(b["samples"]) for b in batches[1:]) / elapsed  # type: ignore[arg-type]
+    return sum(len(b["samples"]) for b in batches[1:]) / elapsed  # type: ignore[misc,arg-type]
 
 
 def raw_insert(url: str, batches: list[dict[str, object]], host_id: int) -> float:
@@ -139,19 +140,19 @@ def raw_insert(url: str, batches: list[dict[str, object]], host_id: int) -> floa
     engine.dispose()
     tuples = [[(ids[s], t, v) for s, t, v in b["samples"]] for b in batches[1:]]  # type: ignore[attr-defined]
     if url.startswith("sqlite"):
-        conn = sqlite3.connect(make_url(url).database or "", isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")  # the table's constraints hold for both runs
+        lite = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+        lite.execute("PRAGMA journal_mode=WAL")
+        lite.execute("PRAGMA synchronous=NORMAL")
+        lite.execute("PRAGMA foreign_keys=ON")  # the table's constraints hold for both runs
         started = time.perf_counter()
         for chunk in tuples:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
+            lite.execute("BEGIN IMMEDIATE")
+            lite.executemany(
                 "INSERT INTO metric_samples (series_id, t_ms, value) VALUES (?, ?, ?)", chunk
             )
-            conn.execute("COMMIT")
+            lite.execute("COMMIT")
         elapsed = time.perf_counter() - started
-        conn.close()
+        lite.close()
     else:
         plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(plain) as conn:

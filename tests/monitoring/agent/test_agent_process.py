@@ -73,7 +73,9 @@ def test_panel_killed_and_restarted_during_pushes_every_sample_stored_once_in_or
     samples = session.scalar(select(func.count()).select_from(MetricSample))
     assert samples == sum(b.sample_count for b in batches)
     # Every collection is stored whole: each series has one sample per collection time.
-    assert session.scalar(select(func.count(func.distinct(MetricSample.t_ms)))) >= len(batches)
+    times = session.scalar(select(func.count(func.distinct(MetricSample.t_ms))))
+    assert times is not None
+    assert times >= len(batches)
 
 
 def test_spool_overflow_drops_the_oldest_and_reports_the_drops(

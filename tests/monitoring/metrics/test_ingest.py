@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from infra.settings import get_settings
+from infra.tenancy.enums import Role
 from monitoring.metrics.models import MetricBatch, MetricSample, MetricSeries
 from tests import factories
 from tests.monitoring.conftest import Enrolled, batch, enrol, make_hosts
@@ -177,11 +178,11 @@ def test_unknown_missing_and_revoked_tokens_are_refused(
     unknown = client.post(URL, json=body, headers={"Authorization": "Bearer gca_nope"})
     assert unknown.status_code == 401
     assert "unknown" in unknown.text
-    user_token = factories.bearer(session, factories.user(session, role=factories.Role.OPERATOR))
+    user_token = factories.bearer(session, factories.user(session, role=Role.OPERATOR))
     wrong_kind = client.post(URL, json=body, headers=user_token)
     assert wrong_kind.status_code == 401
     assert "not an agent token" in wrong_kind.text
-    operator = factories.bearer(session, factories.user(session, role=factories.Role.OPERATOR))
+    operator = factories.bearer(session, factories.user(session, role=Role.OPERATOR))
     revoked = client.delete(f"/api/v1/metrics/agents/{enrolled.enrolment_id}", headers=operator)
     assert revoked.status_code == 200
     assert revoked.json()["revoked_at"]
@@ -193,7 +194,7 @@ def test_unknown_missing_and_revoked_tokens_are_refused(
 
 def test_operators_enrol_agents_and_the_token_pushes(client: TestClient, session: Session) -> None:
     host = make_hosts(session, 1)[0]
-    operator = factories.bearer(session, factories.user(session, role=factories.Role.OPERATOR))
+    operator = factories.bearer(session, factories.user(session, role=Role.OPERATOR))
     made = client.post("/api/v1/metrics/agents", json={"host_id": host.id}, headers=operator)
     assert made.status_code == 201, made.text
     token = made.json()["token"]

@@ -7,6 +7,7 @@ import random
 import time
 import uuid
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,14 +59,16 @@ def _push(
     return batch
 
 
-def _rounded(rows: dict[tuple[int, int], tuple]) -> dict[tuple[int, int], tuple]:
+def _rounded(
+    rows: dict[tuple[int, int], tuple[Any, ...]],
+) -> dict[tuple[int, int], tuple[Any, ...]]:
     """Sums compared to 1e-6: the database adds floats in its own order."""
     return {
         k: (n, round(total, 6), low, high, last) for k, (n, total, low, high, last) in rows.items()
     }
 
 
-def _reference(batches: list[BatchIn], step_s: int) -> dict[tuple[int, int], tuple]:
+def _reference(batches: list[BatchIn], step_s: int) -> dict[tuple[int, int], tuple[Any, ...]]:
     size = step_s * 1000
     buckets: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
     for batch in batches:
@@ -85,7 +88,9 @@ def _reference(batches: list[BatchIn], step_s: int) -> dict[tuple[int, int], tup
     )
 
 
-def _stored(session: Session, step_s: int, names: dict[int, int]) -> dict[tuple[int, int], tuple]:
+def _stored(
+    session: Session, step_s: int, names: dict[int, int]
+) -> dict[tuple[int, int], tuple[Any, ...]]:
     session.rollback()
     rows = session.scalars(select(MetricRollup).where(MetricRollup.step_s == step_s))
     return _rounded(
