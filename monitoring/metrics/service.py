@@ -181,12 +181,20 @@ def check_batch(batch: BatchIn, *, settings: MonitoringSettings, now_ms: int) ->
         raise InvalidInput(*problems)
 
 
+def _columns(batch: BatchIn) -> tuple[tuple[int, ...], tuple[int, ...], tuple[float, ...]]:
+    """The samples as three columns (series index, time, value)."""
+    if not batch.samples:
+        return (), (), ()
+    series, times, values = zip(*batch.samples, strict=True)
+    return series, times, values
+
+
 def _all_good(batch: BatchIn, earliest: int, latest: int) -> bool:
     """The fast path: whole-column checks (bounds, finiteness, uniqueness) without a loop in
     Python per sample."""
     if not batch.samples:
         return True
-    series, times, values = zip(*batch.samples, strict=True)
+    series, times, values = _columns(batch)
     return (
         min(series) >= 0
         and max(series) < len(batch.series)
@@ -244,7 +252,7 @@ def ingest(
         return IngestResult(batch.batch_id, 0, duplicate=True)
     # Concurrent pushes of one host take turns (new series, replays racing each other).
     serialize_on(session, f"metrics:host:{host_id}")
-    times = [t for _s, t, _v in batch.samples]
+    series, times, values = _columns(batch)
     try:
         with session.begin_nested():
             session.add(
@@ -272,7 +280,7 @@ def ingest(
             INSERT_SAMPLES[connection.dialect.paramstyle == "qmark"],
             # In primary-key order: appending to each series' run of the B-tree is cheaper
             # than visiting every series once per collection.
-            sorted([(ids[s], t, v) for s, t, v in batch.samples]),
+            sorted(zip(map(ids.__getitem__, series), times, values, strict=True)),
         )
     enrolment.last_push_at = utcnow()
     return IngestResult(batch.batch_id, len(batch.samples), duplicate=False)
