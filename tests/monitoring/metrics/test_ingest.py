@@ -208,3 +208,56 @@ def test_operators_enrol_agents_and_the_token_pushes(client: TestClient, session
     missing = client.post("/api/v1/metrics/agents", json={"host_id": 999999}, headers=operator)
     assert missing.status_code == 422
     assert "host_id" in missing.text
+
+
+def test_series_read_back_through_the_api(
+    client: TestClient, session: Session, enrolled: Enrolled
+) -> None:
+    """The query route reads through the sample source with Prometheus's step semantics."""
+    body = batch(collections=3, series=2, step_ms=10_000)
+    assert client.post(URL, json=body, headers=enrolled.headers).status_code == 200
+    first = body["samples"][0][1]
+    reader = factories.bearer(session, factories.user(session, role=Role.AUDITOR))
+    import datetime as dt
+
+    def iso(ms: int) -> str:
+        return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat()
+
+    answer = client.get(
+        "/api/v1/metrics/series",
+        params={
+            "host": enrolled.host.name,
+            "metric": "node_cpu_seconds_total",
+            "start": iso(first),
+            "end": iso(first + 20_000),
+            "step_s": 10,
+        },
+        headers=reader,
+    )
+    assert answer.status_code == 200, answer.text
+    found = {s["labels"]["mode"]: [v for _t, v in s["points"]] for s in answer.json()}
+    assert found == {"m0": [1.5, 2.5, 3.5], "m1": [2.5, 3.5, 4.5]}
+    naive = client.get(
+        "/api/v1/metrics/series",
+        params={
+            "host": enrolled.host.name,
+            "metric": "node_load1",
+            "start": "2026-01-01T00:00",
+            "end": "2026-01-01T01:00",
+        },
+        headers=reader,
+    )
+    assert naive.status_code == 422
+    assert "zone" in naive.text
+    department = factories.bearer(
+        session,
+        factories.user(session, role=Role.DEPARTMENT_USER, dept=factories.department(session)),
+    )
+    assert (
+        client.get(
+            "/api/v1/metrics/series",
+            params={"host": "x", "metric": "m", "start": iso(first), "end": iso(first)},
+            headers=department,
+        ).status_code
+        == 403
+    )
