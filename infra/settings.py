@@ -124,6 +124,29 @@ class AuditSettings(BaseModel):
     checkpoint_export: str = ".govcloud/audit-checkpoints.jsonl"
 
 
+class MonitoringSettings(BaseModel):
+    """Host agents' samples and the panel's own ``/metrics`` (``GOVCLOUD_MONITORING__*``)."""
+
+    # Retention per storage tier, in days: raw samples, 1-minute and 1-hour roll-ups.
+    raw_retention_days: int = Field(default=7, ge=1, le=3660)
+    minute_retention_days: int = Field(default=90, ge=1, le=3660)
+    hour_retention_days: int = Field(default=3 * 366, ge=1, le=36600)
+    # A pushed batch is refused whole beyond these limits.
+    max_batch_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    max_batch_samples: int = Field(default=50_000, ge=1)
+    max_future_skew_s: int = Field(default=300, ge=0)  # agent clocks ahead of the panel's
+    # Samples older than this are refused (default: the raw tier's retention).
+    max_sample_age_s: int | None = Field(default=None, ge=60)
+    # Empty: the panel's /metrics is public; set: Prometheus must send this bearer token.
+    panel_metrics_token: SecretStr = SecretStr("")
+    # Where the at-scale source reads samples from (empty: the embedded database).
+    prometheus_url: str = ""
+
+    @property
+    def sample_max_age_s(self) -> int:
+        return self.max_sample_age_s or self.raw_retention_days * 86400
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GOVCLOUD_", env_nested_delimiter="__", extra="ignore"
@@ -142,6 +165,7 @@ class Settings(BaseSettings):
     migration: MigrationSettings = MigrationSettings()
     service_levels: ServiceLevelSettings = ServiceLevelSettings()
     audit: AuditSettings = AuditSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -19,7 +19,7 @@ from infra.jobs.runner import get_backend
 from infra.jobs.service import recover_interrupted
 from infra.settings import Settings, get_settings
 from infra.tenancy.requests import expiry as _expiry_jobs  # noqa: F401  (the sweep job)
-from portal_api import errors, registry
+from portal_api import errors, panel_metrics, registry
 from portal_api.api import (
     assessments,
     audit,
@@ -29,6 +29,7 @@ from portal_api.api import (
     health,
     inventory,
     jobs,
+    metrics,
     migration,
     monitoring,
     network,
@@ -66,6 +67,7 @@ def api_router() -> APIRouter:
         migration,
         monitoring,
         assessments,
+        metrics,
     ):
         router.include_router(module.router)
     return router
@@ -110,6 +112,15 @@ def create_app(
     app.add_api_route(
         "/healthz",
         health.health,
+        methods=["GET"],
+        include_in_schema=False,
+        dependencies=[PUBLIC],
+    )
+    # The panel's own Prometheus metrics (public unless GOVCLOUD_MONITORING__PANEL_METRICS_TOKEN).
+    panel_metrics.install(app)
+    app.add_api_route(
+        "/metrics",
+        panel_metrics.metrics_endpoint,
         methods=["GET"],
         include_in_schema=False,
         dependencies=[PUBLIC],

@@ -56,6 +56,10 @@ from portal_api.cli_events import app as events_app  # noqa: E402
 
 app.add_typer(events_app, name="events")
 
+from portal_api.cli_agent import app as agent_app  # noqa: E402
+
+app.add_typer(agent_app, name="agent")  # run, enrol, revoke, list
+
 console = Console()
 err = Console(stderr=True)
 CLI_ACTOR = Actor.system("cli")

@@ -169,6 +169,9 @@ def load(session: Session) -> list[DemoLogin]:
     _requests(session)
     _service_levels(session)
     _assessments(session)
+    from monitoring.metrics.demo import load_demo_samples
+
+    load_demo_samples(session)  # a day of agents' samples for a few demo hosts
     return LOGINS
 
 

@@ -195,3 +195,5 @@ AssessmentCommenter = Annotated[Principal, Depends(Allow(Permission.ASSESSMENT_C
 AssessmentSigner = Annotated[Principal, Depends(Allow(Permission.ASSESSMENT_SIGN))]
 EvidenceWriter = Annotated[Principal, Depends(Allow(Permission.ASSESSMENT_EVIDENCE))]
 SurveyAnswerer = Annotated[Principal, Depends(Allow(Permission.SURVEY_ANSWER))]
+AgentEnroller = Annotated[Principal, Depends(Allow(Permission.AGENT_ENROL))]
+MetricsReader = Annotated[Principal, Depends(Allow(Permission.METRICS_READ))]

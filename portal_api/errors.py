@@ -26,6 +26,7 @@ from infra.errors import (
     NotFound,
     PermissionDenied,
 )
+from monitoring.metrics.exceptions import BatchTooLarge
 from portal_api.schema.all_models import Base
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ STATUS: dict[type[GovcloudError], int] = {
     Conflict: 409,
     NotAuthenticated: 401,
     PermissionDenied: 403,
+    BatchTooLarge: 413,  # a host agent's push over the configured size
 }
 
 

@@ -53,6 +53,9 @@ class Permission(StrEnum):
     ASSESSMENT_EVIDENCE = "assessment:evidence"  # enter security, backup, drill… figures
     SURVEY_ANSWER = "survey:answer"  # a department rates the providers that serve it
     PROVIDER_READ = "provider:read"  # providers, contracts, cloud sites, racks, hosts (scoped)
+    # Host agents and their samples (monitoring/metrics).
+    AGENT_ENROL = "agent:enrol"  # enrol and revoke host agents
+    METRICS_READ = "metrics:read"  # hosts' samples and enrolments (never tokens)
 
 
 _ALL = frozenset(Role)
@@ -110,6 +113,9 @@ RULES: dict[Permission, frozenset[Role]] = {
     # its own provider's contracts, sites, racks and hosts; departments see every provider's
     # name and their own legacy rooms and servers; the office sees all.
     Permission.PROVIDER_READ: _DEPARTMENT | _OFFICE_READERS | frozenset({Role.PROVIDER_REP}),
+    # Shared hosts' samples are the cloud office's; agents are enrolled by operators.
+    Permission.AGENT_ENROL: frozenset({Role.OPERATOR}),
+    Permission.METRICS_READ: _OFFICE_READERS,
 }
 
 

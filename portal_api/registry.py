@@ -14,6 +14,7 @@ from infra.events.types import Subscription
 from infra.provisioning import subscriptions as provisioning_subscriptions
 from infra.schedules.types import Schedule
 from monitoring.assessment import scheduled as assessment_schedules
+from monitoring.metrics import scheduled as metrics_scheduled
 from monitoring.services import scheduled as monitoring_probes
 from monitoring.slo import scheduled as monitoring_slo
 
@@ -23,6 +24,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     *monitoring_probes.SCHEDULES,
     *monitoring_slo.SCHEDULES,
     *assessment_schedules.SCHEDULES,
+    *metrics_scheduled.SCHEDULES,  # roll-ups and retention of agents' samples
 )
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (*provisioning_subscriptions.SUBSCRIPTIONS,)

@@ -30,6 +30,9 @@ from stacks.tenancy import api
 
 COMPONENT_TYPE = "govcloud:stacks:PlatformServices"
 AGENT_NAME = "govcloud-agent"
+# The Secret holding each node's agent token under its node name (a name, not a secret).
+AGENT_TOKENS_SECRET = "govcloud-agent-tokens"  # noqa: S105
+AGENT_TOKENS_PATH = "/etc/govcloud-agent/tokens"
 
 
 def ingress_class_name(zone: str) -> str:
@@ -54,7 +57,21 @@ def agent_pod_spec(config: PlatformConfig) -> dict[str, Any]:
             {
                 "name": "agent",
                 "image": config.agent_image,
-                "args": ["--push", config.control_panel_url, "--host-root", "/host"],
+                # govcloud's agent (monitoring/agent): each node's own token (enrolled with
+                # `govcloud agent enrol <node>`) from the tokens Secret, keyed by node name.
+                "args": [
+                    "--push",
+                    config.control_panel_url,
+                    "--host-root",
+                    "/host",
+                    "--token-file",
+                    f"{AGENT_TOKENS_PATH}/$(NODE_NAME)",
+                    "--spool-dir",
+                    "/var/spool/govcloud-agent",
+                    "--listen",
+                    "0.0.0.0:9101",
+                ],
+                "ports": [{"name": "metrics", "containerPort": 9101, "protocol": "TCP"}],
                 "env": [
                     {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}
                 ],
@@ -68,14 +85,23 @@ def agent_pod_spec(config: PlatformConfig) -> dict[str, Any]:
                     "capabilities": {"drop": ["ALL"]},
                 },
                 "volumeMounts": [
-                    {"name": volume, "mountPath": inside, "readOnly": True}
-                    for volume, _host, inside in host_mounts
+                    *(
+                        {"name": volume, "mountPath": inside, "readOnly": True}
+                        for volume, _host, inside in host_mounts
+                    ),
+                    {"name": "tokens", "mountPath": AGENT_TOKENS_PATH, "readOnly": True},
+                    {"name": "spool", "mountPath": "/var/spool/govcloud-agent"},
                 ],
             }
         ],
         "volumes": [
-            {"name": volume, "hostPath": {"path": host, "type": "Directory"}}
-            for volume, host, _inside in host_mounts
+            *(
+                {"name": volume, "hostPath": {"path": host, "type": "Directory"}}
+                for volume, host, _inside in host_mounts
+            ),
+            {"name": "tokens", "secret": {"secretName": AGENT_TOKENS_SECRET}},
+            # The spool outlives container restarts (not pod deletion), bounded like the agent's.
+            {"name": "spool", "emptyDir": {"sizeLimit": "128Mi"}},
         ],
     }
 

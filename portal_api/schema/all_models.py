@@ -17,6 +17,7 @@ from infra.tenancy.requests import models as request_models
 from monitoring.assessment import models as assessment_models
 from monitoring.incidents import models as incident_models
 from monitoring.maintenance import models as maintenance_models
+from monitoring.metrics import models as metric_models
 from monitoring.services import models as monitored_service_models
 from monitoring.slo import models as slo_models
 
@@ -30,6 +31,7 @@ __all__ = [
     "inventory_models",
     "job_models",
     "maintenance_models",
+    "metric_models",
     "migration_models",
     "monitored_service_models",
     "provisioning_models",

@@ -92,6 +92,7 @@ NOT_DEPARTMENT_SCOPED: dict[str, str] = {
     "rule_id": "approval rules are the cloud office's configuration: only operators delete one",
     "window_id": "maintenance windows are a provider's; only operators decide them",
     "slo_id": "an SLO is seen through its service or provider (tests/monitoring/test_api.py)",
+    "enrolment_id": "host agents' enrolments are the cloud office's: only operators revoke one",
 }
 
 # Inventory objects, discovery targets and migration runs are their floors' to declare here
