@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-import infra.audit.jobs
-import infra.discovery.flows  # noqa: F401  (registers the discovery sweep)
-from infra.database import get_session_factory, reader_of, session_scope
-from infra.jobs.runner import get_backend
-from infra.jobs.service import recover_interrupted
+from infra.database import get_session_factory, reader_of
+from infra.jobs.registry import JobKind
 from infra.settings import Settings, get_settings
-from infra.tenancy.requests import expiry as _expiry_jobs  # noqa: F401  (the sweep job)
-from portal_api import errors
+from portal_api import errors, runtime
 from portal_api.api import (
     audit,
     auth,
@@ -69,6 +65,7 @@ def create_app(
     session_factory: sessionmaker[Session] | None = None,
     *,
     with_pages: bool = True,
+    job_kinds: Sequence[JobKind] | None = None,
 ) -> FastAPI:
     """Build the app; tests pass their own settings and session factory."""
     settings = settings or get_settings()
@@ -76,12 +73,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        with session_scope(factory) as session:
-            requeued = recover_interrupted(session)
-        if requeued:
-            log.info("re-queued %d jobs left from the last run", len(requeued))
+        # No start-up recovery: running jobs belong to whoever holds their lease (another
+        # panel, a worker, the CLI); lapsed leases are reaped by every process's maintenance.
+        started = runtime.start_panel(settings, factory, kinds=job_kinds)
         yield
-        get_backend().shutdown(wait=False)
+        started.stop()
 
     app = FastAPI(
         title="govcloud control panel",

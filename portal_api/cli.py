@@ -46,6 +46,10 @@ from portal_api.cli_stacks import app as stack_app  # noqa: E402
 app.add_typer(stack_app, name="stack")
 cli_migration.register(app)  # discover, assess, waves, migrate
 
+from portal_api import cli_jobs  # noqa: E402
+
+cli_jobs.register(app)  # worker, schedule, job
+
 console = Console()
 err = Console(stderr=True)
 CLI_ACTOR = Actor.system("cli")
@@ -73,6 +77,9 @@ def main(
         os.environ["GOVCLOUD_DEMO"] = "1"
         reset_settings()
         reset_engine()
+    from portal_api.runtime import install_registry
+
+    install_registry()  # every command may submit or run jobs
 
 
 # -- db ------------------------------------------------------------------------------------

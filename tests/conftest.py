@@ -16,6 +16,8 @@ from pathlib import Path
 os.environ.setdefault("GOVCLOUD_DEMO", "1")
 os.environ["GOVCLOUD_SECURITY__ARGON2_TIME_COST"] = "1"
 os.environ["GOVCLOUD_SECURITY__ARGON2_MEMORY_KIB"] = "64"
+# The panels the tests start do not tick the scheduler (its own tests call it directly).
+os.environ["GOVCLOUD_JOBS__SCHEDULER_IN_PANEL"] = "0"
 
 import psycopg
 import pytest
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from infra import migrate
 from infra.all_models import Base
 from infra.database import make_engine, session_factories
+from infra.jobs import registry
 from infra.jobs.runner import InProcessBackend, set_backend
 from infra.settings import get_settings, reset_settings
 from infra.tenancy.passwords import reset_hasher
@@ -41,6 +44,18 @@ BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 def _pg_admin_url() -> str:
     url = make_url(POSTGRES_URL).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def job_kinds() -> Iterator[registry.JobRegistry]:
+    """Every process installs the registry when it starts; the test run does it here once
+    (a module needing kinds of its own installs ``JOB_KINDS`` plus them, see
+    :func:`tests.jobkinds.with_kinds`)."""
+    from portal_api.registry import JOB_KINDS
+
+    previous = registry.install(JOB_KINDS)
+    yield registry.installed()
+    registry.install(previous)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -130,7 +145,7 @@ def job_backend(session_factory: sessionmaker[Session]) -> Iterator[InProcessBac
 def app(session_factory: sessionmaker[Session], job_backend: InProcessBackend) -> FastAPI:
     from portal_api.app import create_app
 
-    return create_app(get_settings(), session_factory)
+    return create_app(get_settings(), session_factory, job_kinds=registry.installed())
 
 
 @pytest.fixture

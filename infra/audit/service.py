@@ -10,8 +10,6 @@ records.
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import enum
 import hashlib
 import json
 from collections.abc import Iterator
@@ -26,28 +24,10 @@ from sqlalchemy.orm import Session
 from infra.audit.actor import Actor
 from infra.audit.models import AuditEntry, AuditHead
 from infra.database import Base, utcnow
+from infra.serialization import json_safe
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
-
-
-def json_safe(value: Any) -> Any:
-    """A JSON-native copy of ``value``: Decimals and enums as strings, times as UTC ISO-8601."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [json_safe(v) for v in value]
-    if isinstance(value, float):
-        raise TypeError("floats are not stored in the audit log: use Decimal or int")
-    return value
 
 
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
