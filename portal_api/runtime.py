@@ -92,16 +92,18 @@ def run_worker(
     queues: Sequence[str] | None,
     concurrency: int,
     scheduler: bool = True,
+    kinds: Sequence[JobKind] | None = None,
+    schedule_list: Sequence[Schedule] = SCHEDULES,
 ) -> None:
     """``govcloud worker``: a Procrastinate worker plus reaping and the scheduler, until
     SIGINT/SIGTERM."""
     from infra.jobs.engine import run_worker as run_engine_worker
 
-    install_registry()
+    install_registry(kinds)
     use_configured_backend(settings, factory)
     duties: list[Duty] = [reap_duty]
     if scheduler:
-        duties.append(_scheduler_duty(SCHEDULES))
+        duties.append(_scheduler_duty(schedule_list))
     maintenance = Maintenance(factory, duties, interval=settings.jobs.maintenance_s)
     maintenance.start()
     try:

@@ -24,7 +24,7 @@ def noop(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     while (left := deadline - time.monotonic()) > 0:
         time.sleep(min(1.0, left))
         tick += 1
-        context.log(f"tick {tick}", tick=tick)
+        context.log(f"tick {tick}", tick=tick, owner=context.owner)
         context.progress(min(99, int(100 * tick / max(1, float(seconds)))))
     return {"ticks": tick, "token": params.get("token")}
 
