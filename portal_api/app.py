@@ -25,6 +25,7 @@ from portal_api.api import (
     network,
     quotas,
     requests,
+    schedules,
     stacks,
     surveys,
     usage,
@@ -55,6 +56,7 @@ def api_router() -> APIRouter:
         stacks,
         discovery,
         migration,
+        schedules,
     ):
         router.include_router(module.router)
     return router

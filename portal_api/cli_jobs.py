@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from babel.dates import format_datetime
@@ -70,8 +72,8 @@ def worker(
     )
 
 
-def _local(at: object) -> str:
-    return format_datetime(at, "yyyy-MM-dd HH:mm", tzinfo=CITY_TZ) if at else "—"
+def _local(at: dt.datetime | None) -> str:
+    return format_datetime(at, "yyyy-MM-dd HH:mm", tzinfo=ZoneInfo(CITY_TZ)) if at else "—"
 
 
 @schedule_app.command("list")

@@ -39,6 +39,8 @@ class Permission(StrEnum):
     MIGRATION_READ = "migration:read"
     MIGRATION_WRITE = "migration:write"
     MIGRATION_SIGN_OFF = "migration:sign-off"
+    SCHEDULE_READ = "schedule:read"
+    SCHEDULE_RUN = "schedule:run"
 
 
 _ALL = frozenset(Role)
@@ -76,6 +78,9 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.MIGRATION_WRITE: frozenset({Role.OPERATOR}),
     # The department accepts the assessment of its own systems.
     Permission.MIGRATION_SIGN_OFF: frozenset({Role.DEPARTMENT_ADMIN}),
+    # Periodic work is the cloud office's: it sees every schedule; operators run one by hand.
+    Permission.SCHEDULE_READ: _OFFICE_READERS,
+    Permission.SCHEDULE_RUN: frozenset({Role.OPERATOR}),
 }
 
 

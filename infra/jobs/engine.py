@@ -64,7 +64,7 @@ def ensure_schema(database_url: str) -> bool:
         row = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
         if row is not None and row[0] is not None:
             return False
-        conn.execute(SchemaManager.get_schema())  # type: ignore[arg-type]
+        conn.execute(SchemaManager.get_schema())
     log.info("applied Procrastinate's schema")
     return True
 

@@ -25,7 +25,7 @@ from infra.database import session_scope, utcnow
 from infra.errors import NotFound
 from infra.jobs.enums import JobStatus
 from infra.jobs.models import Job
-from infra.jobs.registry import JobKind
+from infra.jobs.registry import JobKind, LockFor
 from infra.jobs.runner import JobContext
 from infra.jobs.service import submit_job
 from infra.jobs.transitions import new_owner
@@ -159,14 +159,16 @@ def _handler_for(schedule: Schedule) -> Any:
 def job_kinds(schedules: Iterable[Schedule], *, retries: int = 2) -> tuple[JobKind, ...]:
     """One ``schedule:<name>`` job kind per schedule; at most one runs at a time per schedule."""
     return tuple(
-        JobKind(
-            kind_name(s),
-            _handler_for(s),
-            retries=retries,
-            lock=lambda _session, _params, name=s.name: f"schedule:{name}",
-        )
+        JobKind(kind_name(s), _handler_for(s), retries=retries, lock=_lock_for(s))
         for s in schedules
     )
+
+
+def _lock_for(schedule: Schedule) -> LockFor:
+    def lock(_session: Session, _params: dict[str, Any]) -> str:
+        return f"schedule:{schedule.name}"
+
+    return lock
 
 
 # -- what the API and the page show --------------------------------------------------------

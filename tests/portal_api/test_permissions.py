@@ -83,6 +83,7 @@ NOT_DEPARTMENT_SCOPED: dict[str, str] = {
     "token_id": "a user's own API tokens: another user's token is not found (test_auth)",
     "kind": "a survey sheet kind (rooms, servers, …), not an object",
     "rule_id": "approval rules are the cloud office's configuration: only operators delete one",
+    "name": "a schedule's name: periodic work is the cloud office's, not a department's",
 }
 
 # Inventory objects, discovery targets and migration runs are their floors' to declare here
