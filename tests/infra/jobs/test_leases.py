@@ -58,7 +58,7 @@ def _gated(context: JobContext, _params: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
-def _kinds() -> Iterator[Parked]:
+def parked() -> Iterator[Parked]:
     parked = Parked()
     previous = set_backend(parked)
     with with_kinds(
@@ -123,7 +123,7 @@ def test_only_the_lease_holder_finishes(session_factory: sessionmaker[Session]) 
 
 
 def test_a_lapsed_lease_is_retried_as_the_kind_declares_then_failed(
-    session_factory: sessionmaker[Session], _kinds: Parked
+    session_factory: sessionmaker[Session], parked: Parked
 ) -> None:
     job_id = _submit(session_factory, "tests.retried")
     now = utcnow()
@@ -136,7 +136,7 @@ def test_a_lapsed_lease_is_retried_as_the_kind_declares_then_failed(
             (reaped,) = reap_lapsed(s, now=utcnow() + dt.timedelta(seconds=2))
         assert reaped.status is expected
         assert _job(session_factory, job_id).attempts == attempt
-    assert _kinds.jobs == [job_id, job_id]  # handed over again for the retry
+    assert parked.jobs == [job_id, job_id]  # handed over again for the retry
     with session_scope(session_factory) as s:
         notes = [
             e.message for e in s.query(JobEvent).filter_by(job_id=job_id).order_by(JobEvent.seq)
