@@ -20,6 +20,7 @@ from portal_api.web.views import (
     migration,
     quotas,
     requests,
+    schedules,
     stacks,
     surveys,
     users,
@@ -40,6 +41,7 @@ def install(app: FastAPI) -> None:
         requests,
         stacks,
         migration,
+        schedules,
     ):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(integers_in_range)]

@@ -61,6 +61,7 @@ NAVIGATION: Final = (
     NavItem("/approvals", N_("Approvals"), Permission.REQUEST_APPROVE),
     NavItem("/stacks", N_("Stacks"), Permission.STACK_READ),
     NavItem("/migration", N_("Migration"), Permission.MIGRATION_READ),
+    NavItem("/schedules", N_("Schedules"), Permission.SCHEDULE_READ),
 )
 
 ERROR_TITLES: Final = {
