@@ -90,7 +90,8 @@ def _rate(url: str, kind: str) -> float:
             ).one()
     engine.dispose()
     done, first, last = row
-    return float(done) / max(1e-9, (last - first).total_seconds())
+    seconds: float = (last - first).total_seconds()
+    return float(done) / max(1e-9, seconds)
 
 
 def _fill(url: str, n: int) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.database import get_session_factory, reader_of
-from infra.jobs.registry import JobKind
+from infra.jobs.registry import Kinds
 from infra.settings import Settings, get_settings
 from portal_api import errors, runtime
 from portal_api.api import (
@@ -67,7 +67,7 @@ def create_app(
     session_factory: sessionmaker[Session] | None = None,
     *,
     with_pages: bool = True,
-    job_kinds: Sequence[JobKind] | None = None,
+    job_kinds: Kinds | None = None,
 ) -> FastAPI:
     """Build the app; tests pass their own settings and session factory."""
     settings = settings or get_settings()

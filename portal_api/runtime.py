@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from infra.database import session_scope
 from infra.jobs import registry
 from infra.jobs.maintenance import Duty, Maintenance, reap_duty
-from infra.jobs.registry import JobKind
+from infra.jobs.registry import Kinds
 from infra.jobs.runner import current_backend, get_backend, set_backend
 from infra.jobs.service import resume_queued
 from infra.schedules import service as schedules
@@ -29,7 +29,7 @@ from portal_api.registry import JOB_KINDS, SCHEDULES
 log = logging.getLogger(__name__)
 
 
-def install_registry(kinds: Sequence[JobKind] | None = None) -> None:
+def install_registry(kinds: Kinds | None = None) -> None:
     registry.install(JOB_KINDS if kinds is None else kinds)
 
 
@@ -64,7 +64,7 @@ def start_panel(
     settings: Settings,
     factory: sessionmaker[Session],
     *,
-    kinds: Sequence[JobKind] | None = None,
+    kinds: Kinds | None = None,
     schedule_list: Sequence[Schedule] = SCHEDULES,
 ) -> Started:
     """The panel's share: registry, backend, queued jobs resumed (embedded), maintenance.
@@ -92,7 +92,7 @@ def run_worker(
     queues: Sequence[str] | None,
     concurrency: int,
     scheduler: bool = True,
-    kinds: Sequence[JobKind] | None = None,
+    kinds: Kinds | None = None,
     schedule_list: Sequence[Schedule] = SCHEDULES,
 ) -> None:
     """``govcloud worker``: a Procrastinate worker plus reaping and the scheduler, until

@@ -77,9 +77,6 @@ class ProcrastinateBackend:
 
     def defer_in(self, session: Session, job: Job, spec: JobKind) -> None:
         lock = spec.lock(session, dict(job.params)) if spec.lock is not None else None
-        # A retry after a lapsed lease: the dead worker's task still says "doing" and would
-        # hold the lock forever.
-        session.execute(_FORGET_DOING, {"task": TASK_NAME, "job_id": job.id})
         session.execute(
             _DEFER,
             {
@@ -89,6 +86,10 @@ class ProcrastinateBackend:
                 "args": json.dumps({"job_id": job.id}),
             },
         )
+
+    def forget(self, session: Session, job_id: str) -> None:
+        """The dead worker's task still says "doing" and would hold its lock forever."""
+        session.execute(_FORGET_DOING, {"task": TASK_NAME, "job_id": job_id})
 
     def enqueue(self, job_id: str) -> None:
         """For a job handed over outside a transaction (not the usual path): defer it now."""

@@ -19,7 +19,7 @@ from infra.database import utcnow
 from infra.jobs.enums import EventLevel, JobStatus
 from infra.jobs.models import Job, JobEvent
 from infra.jobs.registry import kind_of
-from infra.jobs.runner import hand_over
+from infra.jobs.runner import forget_dead_run, hand_over
 from infra.jobs.transitions import move
 
 
@@ -77,7 +77,7 @@ def reap_lapsed(
             )
         if not moved:
             continue
-        assert spec is not None or not retry
+        forget_dead_run(session, row.id)
         if retry:
             assert spec is not None
             _note(

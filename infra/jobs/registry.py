@@ -78,7 +78,10 @@ _installed = JobRegistry()
 _lock = threading.Lock()
 
 
-def install(kinds: Iterable[JobKind]) -> JobRegistry:
+Kinds = Iterable[JobKind] | JobRegistry  # what a process installs at start
+
+
+def install(kinds: Kinds) -> JobRegistry:
     """Make ``kinds`` the process's job kinds; returns the registry it replaces."""
     global _installed
     registry = kinds if isinstance(kinds, JobRegistry) else JobRegistry(kinds)

@@ -203,6 +203,9 @@ class TransactionalBackend(Protocol):
 
     def defer_in(self, session: Session, job: Job, spec: JobKind) -> None: ...
 
+    def forget(self, session: Session, job_id: str) -> None:
+        """Let go of the engine's task of a job whose runner died (e.g. to release its lock)."""
+
 
 class InProcessBackend:
     """Runs jobs on a thread pool inside the control panel's process (the embedded default)."""
@@ -266,6 +269,13 @@ def hand_over(session: Session, job: Job) -> None:
         backend.defer_in(session, job, spec)
         return
     session.info.setdefault(_PENDING, []).append(job.id)
+
+
+def forget_dead_run(session: Session, job_id: str) -> None:
+    """After a lapsed lease: tell a transactional backend its task for the job is dead."""
+    backend = get_backend()
+    if isinstance(backend, TransactionalBackend):
+        backend.forget(session, job_id)
 
 
 @event.listens_for(Session, "after_commit")

@@ -215,7 +215,7 @@ def test_a_killed_worker_s_job_is_retried_by_the_other_once_its_lease_lapses(
     install_registry()
     use_configured_backend(
         Settings(database_url=cluster.url, jobs={"backend": "procrastinate"}), cluster.factory
-    )  # type: ignore[arg-type]
+    )
     with cluster.factory.begin() as s:
         job_id = submit_job(
             s, kind="jobs.noop", title="slow", params={"seconds": "4"}, actor=Actor.system("t")
