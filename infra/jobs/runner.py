@@ -26,7 +26,7 @@ from infra.errors import GovcloudError
 from infra.jobs.enums import EventLevel, JobStatus
 from infra.jobs.models import Job, JobEvent
 from infra.jobs.registry import Handler, JobKind, kind_of
-from infra.jobs.transitions import claim, move, new_owner, renew
+from infra.jobs.transitions import claim_returning, move, new_owner, renew
 from infra.serialization import json_safe
 
 log = logging.getLogger(__name__)
@@ -55,15 +55,24 @@ class JobContext:
     """What a handler sees: its job id, an event log, progress, and sessions of its own."""
 
     def __init__(
-        self, job_id: str, factory: sessionmaker[Session], *, owner: str | None = None
+        self,
+        job_id: str,
+        factory: sessionmaker[Session],
+        *,
+        owner: str | None = None,
+        fresh: bool = False,
     ) -> None:
         self.job_id = job_id
         self.owner = owner
         self.lease_lost = threading.Event()
         self._factory = factory
-        with session_scope(factory) as session:
-            last = session.scalar(select(func.max(JobEvent.seq)).where(JobEvent.job_id == job_id))
-        self._seq = last or 0
+        self._seq = 0
+        if not fresh:
+            with session_scope(factory) as session:
+                last = session.scalar(
+                    select(func.max(JobEvent.seq)).where(JobEvent.job_id == job_id)
+                )
+            self._seq = last or 0
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -146,12 +155,12 @@ def run_job(job_id: str, factory: sessionmaker[Session] | None = None) -> JobSta
     lease_s, heartbeat_s = _timing()
     owner = new_owner()
     with session_scope(factory) as session:
-        claimed = claim(session, job_id, owner=owner, lease_s=lease_s)
-        row = session.execute(select(Job.kind, Job.params).where(Job.id == job_id)).first()
-        kind, params = (row.kind, dict(row.params)) if row else ("", {})
-    if not claimed:
+        claimed = claim_returning(session, job_id, owner=owner, lease_s=lease_s)
+    if claimed is None:
         return None
-    context = JobContext(job_id, factory, owner=owner)
+    kind, params = claimed.kind, claimed.params
+    # A first attempt has no events yet; a retry goes on after the last one written.
+    context = JobContext(job_id, factory, owner=owner, fresh=claimed.attempts == 1)
     heartbeat = _Heartbeat(context, factory, lease_s, heartbeat_s)
     heartbeat.start()
     status, result, error = JobStatus.SUCCEEDED, None, None

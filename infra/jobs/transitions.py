@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import socket
 import uuid
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
@@ -48,18 +49,36 @@ def move(
     return cast(CursorResult[Any], result).rowcount == 1
 
 
+@dataclass(frozen=True)
+class Claimed:
+    kind: str
+    params: dict[str, Any]
+    attempts: int
+
+
+def claim_returning(session: Session, job_id: str, *, owner: str, lease_s: float) -> Claimed | None:
+    """queued → running under ``owner`` with a lease of ``lease_s`` seconds, in one statement;
+    what the runner needs to know, or None if someone else has it (or it is not queued)."""
+    now = utcnow()
+    row = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(allowed_from(JobStatus.RUNNING)))
+        .values(
+            status=JobStatus.RUNNING,
+            owner=owner,
+            started_at=now,
+            lease_expires_at=now + dt.timedelta(seconds=lease_s),
+            attempts=Job.attempts + 1,
+        )
+        .returning(Job.kind, Job.params, Job.attempts),
+        execution_options={"synchronize_session": False},
+    ).first()
+    return Claimed(row.kind, dict(row.params), row.attempts) if row is not None else None
+
+
 def claim(session: Session, job_id: str, *, owner: str, lease_s: float) -> bool:
     """queued → running under ``owner``, with a lease of ``lease_s`` seconds."""
-    now = utcnow()
-    return move(
-        session,
-        job_id,
-        JobStatus.RUNNING,
-        owner=owner,
-        started_at=now,
-        lease_expires_at=now + dt.timedelta(seconds=lease_s),
-        attempts=Job.attempts + 1,
-    )
+    return claim_returning(session, job_id, owner=owner, lease_s=lease_s) is not None
 
 
 def renew(session: Session, job_id: str, *, owner: str, lease_s: float) -> bool:
