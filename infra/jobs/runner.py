@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -102,10 +102,12 @@ class JobContext:
         if self.lease_lost.is_set():
             raise LeaseLost("the job's lease lapsed and another process took it over")
         with session_scope(self._factory) as session:
-            query = select(Job.cancel_requested).where(Job.id == self.job_id)
-            cancel = session.scalar(query)
-            session.query(Job).filter(Job.id == self.job_id).update(
-                {"progress": max(0, min(100, percent))}, synchronize_session=False
+            cancel = session.scalar(
+                update(Job)
+                .where(Job.id == self.job_id)
+                .values(progress=max(0, min(100, percent)))
+                .returning(Job.cancel_requested),
+                execution_options={"synchronize_session": False},
             )
         if cancel:
             raise JobCancelled("cancelled on request")

@@ -25,7 +25,7 @@ from infra.database import session_scope, utcnow
 from infra.errors import NotFound
 from infra.jobs.enums import JobStatus
 from infra.jobs.models import Job
-from infra.jobs.registry import JobKind, LockFor
+from infra.jobs.registry import Handler, JobKind, LockFor
 from infra.jobs.runner import JobContext
 from infra.jobs.service import submit_job
 from infra.jobs.transitions import new_owner
@@ -142,7 +142,7 @@ def find(schedules: Sequence[Schedule], name: str) -> Schedule:
 # -- job kinds -----------------------------------------------------------------------------
 
 
-def _handler_for(schedule: Schedule) -> Any:
+def _handler_for(schedule: Schedule) -> Handler:
     def handle(context: JobContext, params: dict[str, Any]) -> dict[str, Any] | None:
         return schedule.handler(
             ScheduleContext(
