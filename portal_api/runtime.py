@@ -15,7 +15,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from infra.database import session_scope
+from infra.database import reader_of, session_scope
 from infra.jobs import registry
 from infra.jobs.maintenance import Duty, Maintenance, reap_duty
 from infra.jobs.registry import Kinds
@@ -73,7 +73,7 @@ def start_panel(
     Procrastinate the workers tick it."""
     install_registry(kinds)
     use_configured_backend(settings, factory)
-    with session_scope(factory) as session:
+    with session_scope(reader_of(factory)) as session:  # reads only; hands over on commit
         resumed = resume_queued(session)
     if resumed:
         log.info("handed %d queued jobs to this process", len(resumed))

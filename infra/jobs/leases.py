@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from infra.database import utcnow
 from infra.jobs.enums import EventLevel, JobStatus
@@ -37,20 +38,31 @@ def _note(session: Session, job_id: str, message: str, level: EventLevel) -> Non
     )
 
 
-def reap_lapsed(
-    session: Session, *, now: dt.datetime | None = None, lease_s: float | None = None
-) -> list[Reaped]:
-    """Retry or fail every running job whose lease has lapsed (a job with no lease at all —
-    left by a version without leases — counts as lapsed once it has run for a lease)."""
+def _lapsed(now: dt.datetime, lease_s: float | None) -> ColumnElement[bool]:
+    """A job with no lease at all (left by a version without leases) counts as lapsed once
+    it has run for a lease."""
     if lease_s is None:
         from infra.settings import get_settings
 
         lease_s = get_settings().jobs.lease_s
-    now = now or utcnow()
-    lapsed = or_(
+    return or_(
         Job.lease_expires_at < now,
         and_(Job.lease_expires_at.is_(None), Job.started_at < now - dt.timedelta(seconds=lease_s)),
     )
+
+
+def any_lapsed(session: Session, *, now: dt.datetime | None = None) -> bool:
+    """Whether some running job's lease has lapsed (a cheap read before taking locks)."""
+    query = select(Job.id).where(Job.status == JobStatus.RUNNING, _lapsed(now or utcnow(), None))
+    return session.scalar(query.limit(1)) is not None
+
+
+def reap_lapsed(
+    session: Session, *, now: dt.datetime | None = None, lease_s: float | None = None
+) -> list[Reaped]:
+    """Retry or fail every running job whose lease has lapsed."""
+    now = now or utcnow()
+    lapsed = _lapsed(now, lease_s)
     rows = session.execute(
         select(Job.id, Job.kind, Job.owner, Job.attempts).where(
             Job.status == JobStatus.RUNNING, lapsed

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.audit.actor import Actor
-from infra.database import session_scope, utcnow
+from infra.database import reader_of, session_scope, utcnow
 from infra.errors import NotFound
 from infra.jobs.enums import JobStatus
 from infra.jobs.models import Job
@@ -113,7 +113,7 @@ def tick(
     me = new_owner()
     submitted: list[str] = []
     for schedule in schedules:
-        with session_scope(factory) as session:
+        with session_scope(reader_of(factory)) as session:  # no write lock unless due
             due = due_periods(schedule, now=now, last_claimed=_last_claimed(session, schedule.name))
         for start, end in due:
             try:
