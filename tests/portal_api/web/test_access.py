@@ -29,6 +29,7 @@ PAGES = {
     "/stacks": Permission.STACK_READ,
     "/migration": Permission.MIGRATION_READ,
     "/requests/new": Permission.REQUEST_WRITE,
+    "/schedules": Permission.SCHEDULE_READ,
 }
 
 
