@@ -208,18 +208,18 @@ def test_a_killed_worker_s_job_is_retried_by_the_other_once_its_lease_lapses(
     second attempt (jobs.noop allows one retry), the two attempts never overlap, and the event
     log stays one gap-free sequence."""
     from infra.audit.actor import Actor
+    from infra.jobs.engine import ProcrastinateBackend
+    from infra.jobs.runner import set_backend
     from infra.jobs.service import submit_job
-    from infra.settings import Settings
-    from portal_api.runtime import install_registry, use_configured_backend
 
-    install_registry()
-    use_configured_backend(
-        Settings(database_url=cluster.url, jobs={"backend": "procrastinate"}), cluster.factory
-    )
-    with cluster.factory.begin() as s:
-        job_id = submit_job(
-            s, kind="jobs.noop", title="slow", params={"seconds": "4"}, actor=Actor.system("t")
-        ).id
+    previous = set_backend(ProcrastinateBackend(cluster.factory))  # submit as a panel does
+    try:
+        with cluster.factory.begin() as s:
+            job_id = submit_job(
+                s, kind="jobs.noop", title="slow", params={"seconds": "4"}, actor=Actor.system("t")
+            ).id
+    finally:
+        set_backend(previous)
     _wait(lambda: len(_events(cluster, job_id)) >= 2, 30, "the first ticks")
     owner = _job(cluster, job_id).owner
     assert owner is not None
