@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from infra.audit.actor import Actor
 from infra.database import utcnow
 from infra.errors import Conflict, NotFound
 from infra.jobs.enums import JobStatus
@@ -21,13 +20,24 @@ from infra.serialization import json_safe
 from infra.tenancy.scope import Scope
 
 
+class Submitter(Protocol):
+    """Who submits a job (``infra.audit.actor.Actor`` is one): the job layer needs no more,
+    and so does not import the audit package (whose verify job imports the job layer)."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def user_id(self) -> int | None: ...
+
+
 def submit_job(
     session: Session,
     *,
     kind: str,
     title: str,
     params: dict[str, Any],
-    actor: Actor,
+    actor: Submitter,
     department_id: int | None = None,
 ) -> Job:
     """Queue a job in the caller's transaction: the embedded backend gets it once that
