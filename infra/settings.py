@@ -20,7 +20,26 @@ MIN_SECRET_LENGTH = 32
 
 
 class JobSettings(BaseModel):
+    """``GOVCLOUD_JOBS__*``: where jobs run, and the lease every running job holds."""
+
     workers: int = Field(default=4, ge=1, le=64)
+    # embedded: threads in each panel process (SQLite, one machine).  procrastinate: panels
+    # defer into PostgreSQL in the writer's transaction and ``govcloud worker`` runs them.
+    backend: Literal["embedded", "procrastinate"] = "embedded"
+    # A running job's lease lasts lease_s and is renewed every heartbeat_s; a job is retried
+    # or failed only once its lease has lapsed.  Keep heartbeat_s well below lease_s.
+    lease_s: float = Field(default=60.0, gt=0, le=3600)
+    heartbeat_s: float = Field(default=10.0, gt=0, le=600)
+    # How often each process reaps lapsed leases and ticks the scheduler.
+    maintenance_s: float = Field(default=5.0, gt=0, le=600)
+    # Embedded backend only: whether the panel process ticks the scheduler.
+    scheduler_in_panel: bool = True
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> JobSettings:
+        if self.heartbeat_s >= self.lease_s:
+            raise ValueError("jobs.heartbeat_s must be shorter than jobs.lease_s")
+        return self
 
 
 class WebSettings(BaseModel):

@@ -9,17 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-import infra.audit.jobs
-import infra.discovery.flows  # noqa: F401  (registers the discovery sweep)
-from infra.database import get_session_factory, reader_of, session_scope
-from infra.events import jobs as _event_jobs  # noqa: F401  (registers events.deliver)
+from infra.database import get_session_factory, reader_of
 from infra.events.dispatch import install as install_subscriptions
 from infra.events.types import Subscription
-from infra.jobs.runner import get_backend
-from infra.jobs.service import recover_interrupted
+from infra.jobs.registry import Kinds
 from infra.settings import Settings, get_settings
-from infra.tenancy.requests import expiry as _expiry_jobs  # noqa: F401  (the sweep job)
-from portal_api import errors, panel_metrics, registry
+from portal_api import errors, panel_metrics, registry, runtime
 from portal_api.api import (
     assessments,
     audit,
@@ -35,6 +30,7 @@ from portal_api.api import (
     network,
     quotas,
     requests,
+    schedules,
     stacks,
     surveys,
     usage,
@@ -66,6 +62,7 @@ def api_router() -> APIRouter:
         discovery,
         migration,
         monitoring,
+        schedules,
         assessments,
         metrics,
     ):
@@ -79,8 +76,10 @@ def create_app(
     *,
     with_pages: bool = True,
     subscriptions: Sequence[Subscription] | None = None,
+    job_kinds: Kinds | None = None,
 ) -> FastAPI:
-    """Build the app; tests pass their own settings, session factory and subscriptions."""
+    """Build the app; tests pass their own settings, session factory, subscriptions and job
+    kinds."""
     settings = settings or get_settings()
     factory = session_factory or get_session_factory()
     subscribed = registry.SUBSCRIPTIONS if subscriptions is None else tuple(subscriptions)
@@ -88,12 +87,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         install_subscriptions(subscribed)  # upper floors subscribe as the panel starts
-        with session_scope(factory) as session:
-            requeued = recover_interrupted(session)
-        if requeued:
-            log.info("re-queued %d jobs left from the last run", len(requeued))
+        # No start-up recovery: running jobs belong to whoever holds their lease (another
+        # panel, a worker, the CLI); lapsed leases are reaped by every process's maintenance.
+        started = runtime.start_panel(settings, factory, kinds=job_kinds)
         yield
-        get_backend().shutdown(wait=False)
+        started.stop()
 
     app = FastAPI(
         title="govcloud control panel",

@@ -60,6 +60,10 @@ from portal_api.cli_agent import app as agent_app  # noqa: E402
 
 app.add_typer(agent_app, name="agent")  # run, enrol, revoke, list
 
+from portal_api import cli_jobs  # noqa: E402
+
+cli_jobs.register(app)  # worker, schedule, job
+
 console = Console()
 err = Console(stderr=True)
 CLI_ACTOR = Actor.system("cli")
@@ -89,7 +93,9 @@ def main(
         reset_engine()
     from infra.events.dispatch import install
     from portal_api.registry import SUBSCRIPTIONS
+    from portal_api.runtime import install_registry
 
+    install_registry()  # every command may submit or run jobs
     install(SUBSCRIPTIONS)  # a command that publishes delivers to the same subscribers
 
 

@@ -56,6 +56,8 @@ class Permission(StrEnum):
     # Host agents and their samples (monitoring/metrics).
     AGENT_ENROL = "agent:enrol"  # enrol and revoke host agents
     METRICS_READ = "metrics:read"  # hosts' samples and enrolments (never tokens)
+    SCHEDULE_READ = "schedule:read"
+    SCHEDULE_RUN = "schedule:run"
 
 
 _ALL = frozenset(Role)
@@ -116,6 +118,9 @@ RULES: dict[Permission, frozenset[Role]] = {
     # Shared hosts' samples are the cloud office's; agents are enrolled by operators.
     Permission.AGENT_ENROL: frozenset({Role.OPERATOR}),
     Permission.METRICS_READ: _OFFICE_READERS,
+    # Periodic work is the cloud office's: it sees every schedule; operators run one by hand.
+    Permission.SCHEDULE_READ: _OFFICE_READERS,
+    Permission.SCHEDULE_RUN: frozenset({Role.OPERATOR}),
 }
 
 

@@ -22,6 +22,8 @@ os.environ["GOVCLOUD_AUDIT__KEY_PATH"] = os.path.join(
     tempfile.mkdtemp(prefix="govcloud-audit-key-"), "audit-signing.key"
 )
 os.environ["GOVCLOUD_AUDIT__CHECKPOINT_EXPORT"] = ""  # the table only (tests opt in)
+# The panels the tests start do not tick the scheduler (its own tests call it directly).
+os.environ["GOVCLOUD_JOBS__SCHEDULER_IN_PANEL"] = "0"
 
 import psycopg
 import pytest
@@ -32,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.audit import guard, signing
 from infra.database import make_engine, session_factories
+from infra.jobs import registry
 from infra.jobs.runner import InProcessBackend, set_backend
 from infra.settings import get_settings, reset_settings
 from infra.tenancy.passwords import reset_hasher
@@ -49,6 +52,18 @@ BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 def _pg_admin_url() -> str:
     url = make_url(POSTGRES_URL).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def job_kinds() -> Iterator[registry.JobRegistry]:
+    """Every process installs the registry when it starts; the test run does it here once
+    (a module needing kinds of its own installs ``JOB_KINDS`` plus them, see
+    :func:`tests.jobkinds.with_kinds`)."""
+    from portal_api.registry import JOB_KINDS
+
+    previous = registry.install(JOB_KINDS)
+    yield registry.installed()
+    registry.install(previous)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -151,7 +166,9 @@ def app(session_factory: sessionmaker[Session], job_backend: InProcessBackend) -
 
     # No subscriptions: a background delivery job after every factory write would race the
     # test's own session on SQLite.  Tests deliver with factories.deliver_events (or install).
-    return create_app(get_settings(), session_factory, subscriptions=())
+    return create_app(
+        get_settings(), session_factory, subscriptions=(), job_kinds=registry.installed()
+    )
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from typing import Any
 
 from infra.audit.service import verify_chain
 from infra.jobs.enums import EventLevel
-from infra.jobs.runner import JobContext, job_handler
+from infra.jobs.registry import JobKind
+from infra.jobs.runner import JobContext
 
 VERIFY_KIND = "audit.verify"
 
 
-@job_handler(VERIFY_KIND)
 def verify_chain_job(context: JobContext, _params: dict[str, Any]) -> dict[str, Any]:
     context.log("verifying the audit chain")
     with context.session() as session:
@@ -30,3 +30,6 @@ def verify_chain_job(context: JobContext, _params: dict[str, Any]) -> dict[str, 
         "checkpoints": report.checkpoints,
         "problems": list(report.problems),
     }
+
+
+JOBS: tuple[JobKind, ...] = (JobKind(VERIFY_KIND, verify_chain_job, retries=1),)

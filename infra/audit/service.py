@@ -11,9 +11,6 @@ checkpoint (see :mod:`infra.audit.checkpoints`).
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import enum
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -28,6 +25,7 @@ from infra.audit.hashing import GENESIS_HASH, canonical_content, entry_hash
 from infra.audit.models import AuditEntry, AuditHead
 from infra.audit.verify import ChainReport, count_entries, iter_entries, verify_chain
 from infra.database import Base, utcnow
+from infra.serialization import json_safe
 from infra.settings import get_settings
 
 __all__ = [
@@ -50,25 +48,6 @@ HEAD_ID = 1
 _PENDING = "govcloud.audit.pending"
 _SIGNED = "govcloud.audit.signed"
 _DURABLE = "govcloud.audit.durable"
-
-
-def json_safe(value: Any) -> Any:
-    """A JSON-native copy of ``value``: Decimals and enums as strings, times as UTC ISO-8601."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [json_safe(v) for v in value]
-    if isinstance(value, float):
-        raise TypeError("floats are not stored in the audit log: use Decimal or int")
-    return value
 
 
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})

@@ -20,7 +20,7 @@ from infra.discovery.ssh import fingerprint
 from infra.errors import InvalidInput
 from infra.jobs.enums import EventLevel
 from infra.jobs.models import Job
-from infra.jobs.runner import JobContext, job_handler
+from infra.jobs.runner import JobContext
 from infra.jobs.service import submit_job
 from infra.tenancy.scope import Scope
 
@@ -106,7 +106,6 @@ def _store(session: Session, result: ProbeResult, *, accept_new: bool) -> None:
             )
 
 
-@job_handler(SWEEP_KIND)
 def run_sweep(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Probe every target; one unreachable host is a result, never the end of the sweep."""
     data = SweepCreate.model_validate(params)

@@ -7,10 +7,10 @@ from typing import Any
 
 from infra.events.dispatch import deliver_pending, installed
 from infra.events.service import DELIVER_KIND
-from infra.jobs.runner import JobContext, job_handler
+from infra.jobs.registry import JobKind
+from infra.jobs.runner import JobContext
 
 
-@job_handler(DELIVER_KIND)
 def deliver_job(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Deliver every due event to this process's installed subscriptions."""
     subscriptions = installed()
@@ -23,3 +23,7 @@ def deliver_job(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         f"{report.gave_up} given up, {report.waiting} waiting"
     )
     return report.as_dict()
+
+
+# Deliveries are idempotent (each is recorded with its effect): a lapsed lease may retry.
+JOBS: tuple[JobKind, ...] = (JobKind(DELIVER_KIND, deliver_job, retries=2),)

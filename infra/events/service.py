@@ -46,9 +46,7 @@ def _request_delivery(session: Session, row: OutboxEvent) -> None:
     transaction = session.get_transaction()
     if transaction is None or session.info.get(_SUBMITTED) is transaction:
         return
-    # Imported here: jobs sit beside events on this floor, and the job kind must be registered.
     from infra.audit.actor import Actor
-    from infra.events import jobs  # noqa: F401  (registers events.deliver until the explicit registry)
     from infra.jobs.service import submit_job
 
     submit_job(

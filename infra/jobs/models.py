@@ -31,6 +31,12 @@ class Job(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The lease: who runs the job now and until when; a heartbeat renews it.  A running job
+    # whose lease has lapsed is retried or failed (as its kind declares) by any process.
+    owner: Mapped[str | None] = mapped_column(String(120))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    queue: Mapped[str] = mapped_column(String(40), default="default", server_default="default")
 
 
 class JobEvent(Base):

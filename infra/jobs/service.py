@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from infra.audit.actor import Actor
-from infra.audit.service import json_safe
 from infra.database import utcnow
 from infra.errors import Conflict, NotFound
 from infra.jobs.enums import JobStatus
 from infra.jobs.models import Job, JobEvent
-from infra.jobs.runner import get_backend, handler_for
+from infra.jobs.registry import kind_of
+from infra.jobs.runner import TransactionalBackend, get_backend, hand_over
+from infra.jobs.transitions import move
 from infra.schemas import Page, PageParams
+from infra.serialization import json_safe
 from infra.tenancy.scope import Scope
 
-_PENDING = "govcloud.pending_jobs"
+
+class Submitter(Protocol):
+    """Who submits a job (``infra.audit.actor.Actor`` is one): the job layer needs no more,
+    and so does not import the audit package (whose verify job imports the job layer)."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def user_id(self) -> int | None: ...
 
 
 def submit_job(
@@ -27,12 +37,15 @@ def submit_job(
     kind: str,
     title: str,
     params: dict[str, Any],
-    actor: Actor,
+    actor: Submitter,
     department_id: int | None = None,
 ) -> Job:
-    """Queue a job; it is handed to the backend only once the caller's transaction commits,
-    so a rolled-back request never leaves work running."""
-    if handler_for(kind) is None:
+    """Queue a job in the caller's transaction: the embedded backend gets it once that
+    transaction commits, the Procrastinate backend's task is written in that same transaction;
+    either way a rolled-back request never leaves work running, and a committed one never
+    loses its job."""
+    spec = kind_of(kind)
+    if spec is None:
         raise NotFound("job kind", kind)
     job = Job(
         id=uuid.uuid4().hex,
@@ -45,27 +58,13 @@ def submit_job(
         created_by=actor.username,
         created_by_id=actor.user_id,
         cancel_requested=False,
+        attempts=0,
+        queue=spec.queue,
     )
     session.add(job)
     session.flush()
-    session.info.setdefault(_PENDING, []).append(job.id)
+    hand_over(session, job)
     return job
-
-
-@event.listens_for(Session, "after_commit")
-def _enqueue_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():  # a SAVEPOINT released: the real commit is still to come
-        return
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        backend = get_backend()
-        for job_id in pending:
-            backend.enqueue(job_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
 
 
 def _visible(scope: Scope, user_id: int | None) -> Any:
@@ -128,29 +127,27 @@ def cancel_job(session: Session, *, scope: Scope, job_id: str, user_id: int | No
     job = get_job(session, scope=scope, job_id=job_id, user_id=user_id)
     if job.status.finished:
         raise Conflict("status", f"job {job_id} has already {job.status.value}")
-    session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-        .values(
-            status=JobStatus.CANCELLED, error="cancelled before it started", finished_at=utcnow()
-        )
+    move(
+        session,
+        job_id,
+        JobStatus.CANCELLED,
+        where=(Job.status == JobStatus.QUEUED,),
+        error="cancelled before it started",
+        finished_at=utcnow(),
     )
     session.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True))
     session.refresh(job)
     return job
 
 
-def recover_interrupted(session: Session) -> list[str]:
-    """After a restart: jobs left running died with the old process; queued ones go again."""
-    session.execute(
-        update(Job)
-        .where(Job.status == JobStatus.RUNNING)
-        .values(
-            status=JobStatus.FAILED,
-            error="interrupted: the control panel restarted",
-            finished_at=utcnow(),
-        )
-    )
-    queued = list(session.scalars(select(Job.id).where(Job.status == JobStatus.QUEUED)))
-    session.info.setdefault(_PENDING, []).extend(queued)
-    return queued
+def resume_queued(session: Session) -> list[str]:
+    """At start-up of an embedded panel: hand queued jobs to this process's threads (jobs
+    whose hand-over died with a previous process).  Running jobs are left alone — their
+    leases decide.  Harmless when several processes do it: only one claim per job wins.
+    With a transactional backend (Procrastinate) queued work is already in its queue."""
+    if isinstance(get_backend(), TransactionalBackend):
+        return []
+    queued = list(session.scalars(select(Job).where(Job.status == JobStatus.QUEUED)))
+    for job in queued:
+        hand_over(session, job)
+    return [job.id for job in queued]

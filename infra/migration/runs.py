@@ -29,7 +29,7 @@ from infra.errors import Conflict, InvalidInput
 from infra.events.service import publish
 from infra.jobs.enums import EventLevel, JobStatus
 from infra.jobs.models import Job
-from infra.jobs.runner import JobContext, job_handler
+from infra.jobs.runner import JobContext
 from infra.jobs.service import submit_job
 from infra.migration import steps as steps_
 from infra.migration.ansible_adapter import PlaybookEvent, run_playbook
@@ -337,7 +337,6 @@ def _run_steps(
     return None
 
 
-@job_handler(RUN_KIND)
 def run_migration(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Do the run's remaining steps; a failed cut-over rolls itself back."""
     run_id = int(params["run_id"])

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from infra.errors import GovcloudError, NotFound
-from infra.jobs.runner import JobContext, job_handler
+from infra.jobs.registry import HOST_QUEUE, JobKind
+from infra.jobs.runner import JobContext
 from infra.provisioning import flows, service
 from infra.provisioning.enums import StackOperation
 from infra.settings import get_settings
@@ -13,7 +16,6 @@ from infra.tenancy.models import Department
 from stacks.config import pulumi_config_values
 
 
-@job_handler(service.RUN_KIND)
 def run_stack_job(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     department_id = int(params["department_id"])
     operation = StackOperation(params["operation"])
@@ -89,3 +91,14 @@ def run_stack_job(context: JobContext, params: dict[str, Any]) -> dict[str, Any]
         "outputs": result.outputs,
         "summary": result.summary,
     }
+
+
+def _one_run_per_department(_session: Session, params: dict[str, Any]) -> str | None:
+    return f"stack:{int(params['department_id'])}"
+
+
+# Pulumi's file backend keeps state on the worker's disk: stack runs go to the host queue
+# (or put ``provisioning.state_dir`` on shared storage and use the default queue).
+JOBS: tuple[JobKind, ...] = (
+    JobKind(service.RUN_KIND, run_stack_job, queue=HOST_QUEUE, lock=_one_run_per_department),
+)

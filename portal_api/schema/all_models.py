@@ -12,6 +12,7 @@ from infra.inventory import models as inventory_models
 from infra.jobs import models as job_models
 from infra.migration import models as migration_models
 from infra.provisioning import models as provisioning_models
+from infra.schedules import models as schedule_models
 from infra.tenancy import models as tenancy_models
 from infra.tenancy.requests import models as request_models
 from monitoring.assessment import models as assessment_models
@@ -36,6 +37,7 @@ __all__ = [
     "monitored_service_models",
     "provisioning_models",
     "request_models",
+    "schedule_models",
     "slo_models",
     "tenancy_models",
 ]

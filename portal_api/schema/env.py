@@ -28,6 +28,11 @@ def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | Literal
     return False
 
 
+def _ours(name: str | None, type_: str, _parent: Any) -> bool:
+    """Procrastinate's tables (the jobs engine on PostgreSQL) are its own schema, not ours."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or get_settings().database_url
 
@@ -58,6 +63,7 @@ def _run(connection: object) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=_render_item,
+        include_name=_ours,
     )
     with context.begin_transaction():
         context.run_migrations()

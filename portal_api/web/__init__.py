@@ -22,6 +22,7 @@ from portal_api.web.views import (
     monitoring,
     quotas,
     requests,
+    schedules,
     stacks,
     surveys,
     users,
@@ -44,6 +45,7 @@ def install(app: FastAPI) -> None:
         migration,
         monitoring,
         assessments,
+        schedules,
     ):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(integers_in_range)]

@@ -67,6 +67,7 @@ NAVIGATION: Final = (
     NavItem("/monitoring/slos", N_("Service level objectives"), Permission.MONITORING_READ),
     NavItem("/assessments", N_("Assessments"), Permission.ASSESSMENT_READ),
     NavItem("/satisfaction", N_("Satisfaction survey"), Permission.SURVEY_ANSWER),
+    NavItem("/schedules", N_("Schedules"), Permission.SCHEDULE_READ),
 )
 
 ERROR_TITLES: Final = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from threading import Thread
@@ -9,13 +10,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.audit import guard
 from infra.audit.service import record
-from infra.database import session_scope
+from infra.database import session_scope, utcnow
 from infra.jobs.enums import JobStatus
+from infra.jobs.models import Job
 from infra.jobs.runner import InlineBackend, JobContext, set_backend
 from infra.jobs.service import submit_job
 from infra.tenancy.enums import Role
@@ -191,22 +193,46 @@ def test_cancel_through_the_api(client: TestClient, session: Session) -> None:
     ]
 
 
-def test_jobs_left_by_a_crash_are_recovered_when_the_app_starts(
+def test_a_restarted_panel_leaves_running_jobs_to_their_lease_and_runs_queued_ones(
     app: FastAPI, session: Session, session_factory: sessionmaker[Session]
 ) -> None:
+    """Start-up no longer fails running jobs (that broke a second panel, or the CLI running a
+    job while the panel restarted): a job whose lease is fresh stays running; one whose lease
+    has lapsed is failed (its kind allows no retry) by the maintenance; queued ones run."""
     w = factories.world(session)
-    running = factories.job(session, dept=w.own, status=JobStatus.RUNNING)
+    fresh = factories.job(session, dept=w.own, status=JobStatus.RUNNING)
+    lapsed = factories.job(session, dept=w.own, status=JobStatus.RUNNING)
     with session_scope(session_factory) as s:
+        now = utcnow()
+        s.execute(
+            update(Job)
+            .where(Job.id == fresh.id)
+            .values(owner="cli:1:a", started_at=now, lease_expires_at=now + dt.timedelta(60))
+        )
+        s.execute(
+            update(Job)
+            .where(Job.id == lapsed.id)
+            .values(owner="gone:2:b", started_at=now, lease_expires_at=now - dt.timedelta(1))
+        )
         set_backend(_Holder())  # the old process: it dies before running anything
         queued = submit_job(
             s, kind="audit.verify", title="verify", params={}, actor=factories.SYSTEM
         )
     set_backend(InlineBackend(session_factory))
-    with TestClient(app) as restarted:  # the lifespan recovers
+    with TestClient(app) as restarted:  # the lifespan resumes queued jobs and reaps once
         operator = w.headers[Role.OPERATOR]
-        crashed = restarted.get(f"/api/v1/jobs/{running.id}", headers=operator).json()
-        assert crashed["status"] == "failed"
-        assert crashed["error"] == "interrupted: the control panel restarted"
+        assert (
+            restarted.get(f"/api/v1/jobs/{fresh.id}", headers=operator).json()["status"]
+            == "running"
+        )
+        deadline = time.monotonic() + 10
+        while (got := restarted.get(f"/api/v1/jobs/{lapsed.id}", headers=operator).json())[
+            "status"
+        ] == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert got["status"] == "failed"
+        assert got["error"] == "lease lapsed: its runner gone:2:b stopped"
         assert (
             restarted.get(f"/api/v1/jobs/{queued.id}", headers=operator).json()["status"]
             == "succeeded"

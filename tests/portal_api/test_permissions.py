@@ -93,6 +93,7 @@ NOT_DEPARTMENT_SCOPED: dict[str, str] = {
     "window_id": "maintenance windows are a provider's; only operators decide them",
     "slo_id": "an SLO is seen through its service or provider (tests/monitoring/test_api.py)",
     "enrolment_id": "host agents' enrolments are the cloud office's: only operators revoke one",
+    "name": "a schedule's name: periodic work is the cloud office's, not a department's",
 }
 
 # Inventory objects, discovery targets and migration runs are their floors' to declare here

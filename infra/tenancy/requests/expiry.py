@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
 from infra.audit.service import record
-from infra.jobs.runner import JobContext, job_handler
+from infra.jobs.runner import JobContext
 from infra.settings import get_settings
 from infra.tenancy.requests.enums import RequestAction, RequestKind, RequestState
 from infra.tenancy.requests.models import ResourceRequest
@@ -91,7 +91,6 @@ def sweep(session: Session, *, today: dt.date, actor: Actor = SWEEP_ACTOR) -> Sw
     return report
 
 
-@job_handler(SWEEP_KIND)
 def sweep_job(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     today = (
         dt.date.fromisoformat(params["today"])

@@ -16,12 +16,12 @@ from infra.database import session_scope
 from infra.errors import Conflict, InvalidInput, NotFound
 from infra.jobs.enums import EventLevel, JobStatus
 from infra.jobs.models import Job, JobEvent
+from infra.jobs.registry import JobKind
 from infra.jobs.runner import (
     InlineBackend,
     InProcessBackend,
     JobBackend,
     JobContext,
-    job_handler,
     run_job,
     set_backend,
 )
@@ -30,14 +30,16 @@ from infra.jobs.service import (
     events_after,
     get_job,
     list_jobs,
-    recover_interrupted,
+    resume_queued,
     submit_job,
 )
+from infra.jobs.transitions import claim
 from infra.schemas import PageParams
 from infra.tenancy.enums import Role
 from infra.tenancy.models import Department
 from infra.tenancy.scope import Scope
 from tests import factories
+from tests.jobkinds import with_kinds
 
 EVERYTHING = Scope.everything()
 SEEN: dict[str, list[tuple[JobStatus, int]]] = {}  # job id → (status, progress) seen inside
@@ -51,7 +53,6 @@ def _status(context: JobContext) -> tuple[JobStatus, int]:
         return job.status, job.progress
 
 
-@job_handler("tests.steps")
 def steps(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     SEEN[context.job_id] = [_status(context)]
     for n in range(params["steps"]):
@@ -61,7 +62,6 @@ def steps(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"done": params["steps"]}
 
 
-@job_handler("tests.half_write")
 def half_write(context: JobContext, params: dict[str, Any]) -> None:
     """Writes a department, then fails before its transaction ends."""
     context.log("writing")
@@ -73,7 +73,6 @@ def half_write(context: JobContext, params: dict[str, Any]) -> None:
         raise RuntimeError("the disk caught fire")
 
 
-@job_handler("tests.float_result")
 def float_result(context: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"ratio": 0.5}  # floats are refused in stored results
 
@@ -82,11 +81,31 @@ def _flag(flags: dict[str, threading.Event], job_id: str) -> threading.Event:
     return flags.setdefault(job_id, threading.Event())  # whichever thread asks first
 
 
-@job_handler("tests.waits")
 def waits(context: JobContext, params: dict[str, Any]) -> None:
     _flag(STARTED, context.job_id).set()
     while not _flag(RELEASE, context.job_id).wait(0.02):
         context.progress(10)  # the cancellation point
+
+
+def audited(context: JobContext, params: dict[str, Any]) -> None:
+    with context.session() as session:
+        record(session, actor=factories.SYSTEM, action="run", entity="thing", entity_id=1)
+    context.log("recorded")
+
+
+JOBS = (
+    JobKind("tests.steps", steps),
+    JobKind("tests.half_write", half_write),
+    JobKind("tests.float_result", float_result),
+    JobKind("tests.waits", waits),
+    JobKind("tests.audited", audited),
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _kinds() -> Iterator[None]:
+    with with_kinds(*JOBS):
+        yield
 
 
 class Recorder:
@@ -291,25 +310,26 @@ def test_running_a_job_twice_runs_it_once(
     assert recorder.enqueued == [job_id]
 
 
-def test_recover_after_a_crash(session_factory: sessionmaker[Session], use_backend: Any) -> None:
-    """The process died with one job running and one queued: on restart the running one is
-    failed (its work may be half done) and the queued one runs."""
+def test_restart_leaves_running_jobs_alone_and_resumes_queued_ones(
+    session_factory: sessionmaker[Session], use_backend: Any
+) -> None:
+    """A process restarting (panel, CLI) no longer fails running jobs: they belong to whoever
+    holds their lease.  Queued jobs whose hand-over died with a process are resumed."""
     recorder = use_backend(Recorder())
     running = _submit(session_factory, "tests.steps", {"steps": 1})
     queued = _submit(session_factory, "tests.steps", {"steps": 1})
     done = _submit(session_factory, "tests.steps", {"steps": 1})
     run_job(done, session_factory)
-    with session_scope(session_factory) as session:  # claimed, then the process died
-        session.get_one(Job, running).status = JobStatus.RUNNING
+    with session_scope(session_factory) as session:  # claimed by another live process
+        assert claim(session, running, owner="elsewhere:1:x", lease_s=60)
 
     inline = use_backend(InlineBackend(session_factory))
     assert inline is not recorder
     with session_scope(session_factory) as session:
-        assert recover_interrupted(session) == [queued]
-    crashed, requeued, finished = (_job(session_factory, j) for j in (running, queued, done))
-    assert crashed.status is JobStatus.FAILED
-    assert crashed.error == "interrupted: the control panel restarted"
-    assert crashed.finished_at is not None
+        assert resume_queued(session) == [queued]
+    still, requeued, finished = (_job(session_factory, j) for j in (running, queued, done))
+    assert still.status is JobStatus.RUNNING
+    assert still.owner == "elsewhere:1:x"
     assert requeued.status is JobStatus.SUCCEEDED
     assert finished.status is JobStatus.SUCCEEDED
 
@@ -344,13 +364,6 @@ def test_job_events_are_written_alongside_audit_entries(
 ) -> None:
     """A handler's audited change commits with its own transaction, not with the events."""
     use_backend(InlineBackend(session_factory))
-
-    @job_handler("tests.audited")
-    def audited(context: JobContext, params: dict[str, Any]) -> None:
-        with context.session() as session:
-            record(session, actor=factories.SYSTEM, action="run", entity="thing", entity_id=1)
-        context.log("recorded")
-
     job = _job(session_factory, _submit(session_factory, "tests.audited"))
     assert job.status is JobStatus.SUCCEEDED
     assert _audit_count(session_factory) == 1

@@ -36,6 +36,7 @@ PAGES = {
     "/satisfaction": Permission.SURVEY_ANSWER,
     "/assessments-evidence/new": Permission.ASSESSMENT_EVIDENCE,
     "/requests/new": Permission.REQUEST_WRITE,
+    "/schedules": Permission.SCHEDULE_READ,
 }
 
 
