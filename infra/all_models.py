@@ -4,6 +4,10 @@ Upper floors add their model modules here when they get tables: this one file is
 migration tool's view of the whole database, the only place that may look upward.
 """
 
+from billing.invoices import models as billing_invoice_models
+from billing.metering import models as billing_metering_models
+from billing.ratecards import models as billing_ratecard_models
+from billing.settlements import models as billing_settlement_models
 from infra.audit import models as audit_models
 from infra.database import Base
 from infra.discovery import models as discovery_models
@@ -18,6 +22,10 @@ from infra.tenancy.requests import models as request_models
 __all__ = [
     "Base",
     "audit_models",
+    "billing_invoice_models",
+    "billing_metering_models",
+    "billing_ratecard_models",
+    "billing_settlement_models",
     "discovery_models",
     "event_models",
     "inventory_models",

@@ -8,9 +8,11 @@ itself as a side effect of being imported.
 
 from __future__ import annotations
 
+from billing.invoices import scheduled as billing_invoices_scheduled
+from billing.metering import subscriptions as billing_metering_subscriptions
 from infra.events.types import Subscription
 from infra.schedules.types import Schedule
 
-SCHEDULES: tuple[Schedule, ...] = ()
+SCHEDULES: tuple[Schedule, ...] = (*billing_invoices_scheduled.SCHEDULES,)
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+SUBSCRIPTIONS: tuple[Subscription, ...] = (*billing_metering_subscriptions.SUBSCRIPTIONS,)
