@@ -151,9 +151,9 @@ def load_default_card(
     """Load the demo city's charge card and, per provider, its cost card (skips loaded ones)."""
     made: list[RateCardVersion] = []
     loaded = yaml.safe_load(DEFAULT_CARD.read_text(encoding="utf-8"))
-    for body in loaded["versions"]:
-        data = RateCardVersionCreate.model_validate(body)
-        if not _card_versions(session, side=data.side, provider_id=None):
+    if not _card_versions(session, side=CardSide.CHARGE, provider_id=None):
+        for body in loaded["versions"]:
+            data = RateCardVersionCreate.model_validate(body)
             made.append(create_version(session, data=data, actor=actor))
     cost_share = Decimal(str(loaded["cost_card"]["share_of_charge"]))
     for provider_id in provider_ids or []:
