@@ -60,11 +60,13 @@ def test_close_is_idempotent_and_bytes_do_not_change(session: Session) -> None:
     _two_departments(session)
     first = close_month(session, month=OCT, actor=bf.SYSTEM, now=NOW)
     session.commit()
-    assert first["invoices"] == 2 and not first["already_closed"]
+    assert first["invoices"] == 2
+    assert not first["already_closed"]
     before = _bytes(session)
     again = close_month(session, month=OCT, actor=bf.SYSTEM, now=NOW)
     session.commit()
-    assert again["already_closed"] and again["hashes"] == first["hashes"]
+    assert again["already_closed"]
+    assert again["hashes"] == first["hashes"]
     assert _bytes(session) == before
     for number, data in before.items():
         assert first["hashes"][number] == content_hash(data)
@@ -123,8 +125,10 @@ def test_issued_invoice_never_changes_and_corrections_are_credit_notes(session: 
         actor=bf.SYSTEM,
     )
     session.commit()
-    assert note.kind is InvoiceKind.CREDIT_NOTE and note.total == Decimal("-0.50")
-    assert note.corrects_id == invoice.id and note.number.startswith("CN-202610-")
+    assert note.kind is InvoiceKind.CREDIT_NOTE
+    assert note.total == Decimal("-0.50")
+    assert note.corrects_id == invoice.id
+    assert note.number.startswith("CN-202610-")
 
 
 def test_late_usage_is_an_adjustment_next_month(session: Session) -> None:
@@ -172,7 +176,8 @@ def test_budgets_settlements_and_pdf(session: Session) -> None:
     alerts = list_alerts(session, scope=Scope.everything())
     assert sorted((x.department_id, x.threshold) for x in alerts) == [(a.id, 80), (a.id, 100)]
     (settlement,) = list_settlements(session, scope=Scope.everything())
-    assert settlement.fee_factor == 1 and settlement.factor_reason == NO_ASSESSMENT
+    assert settlement.fee_factor == 1
+    assert settlement.factor_reason == NO_ASSESSMENT
     assert settlement.amount == settlement.contract_fee + settlement.variable_cost
     assert list_settlements(session, scope=Scope.provider(world.provider.id + 1)) == []
     (invoice,) = list_invoices(session, scope=Scope(frozenset({b.id})))
