@@ -82,6 +82,17 @@ class MigrationSettings(BaseModel):
     playbook_timeout_s: int = Field(default=3600, ge=10)
 
 
+class BillingSettings(BaseModel):
+    # How a provider's fixed contract fee (shared capacity) is spread over departments:
+    # "usage" (by their variable cost), "quota" (by their vCPU quota) or "fixed_share".
+    shared_cost_rule: str = Field(default="usage", pattern="^(usage|quota|fixed_share)$")
+    # Fixed shares, department code -> weight (only for "fixed_share").
+    fixed_shares: dict[str, int] = Field(default_factory=dict)
+    # False: only the utilised fraction of the fee is spread; the idle rest stays unallocated
+    # (the cloud office's own cost).  True: departments carry the idle capacity too.
+    allocate_idle: bool = False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GOVCLOUD_", env_nested_delimiter="__", extra="ignore"
@@ -98,6 +109,7 @@ class Settings(BaseSettings):
     requests: RequestSettings = RequestSettings()
     provisioning: ProvisioningSettings = ProvisioningSettings()
     migration: MigrationSettings = MigrationSettings()
+    billing: BillingSettings = BillingSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
