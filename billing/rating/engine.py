@@ -7,8 +7,9 @@ stated one — each line to the fen, half up — done in integer arithmetic.  Th
 those of ``rating/reference.py``, which the tests hold it to.
 
 Usage columns: ``department_id`` (int), ``service`` (str), ``zone`` (str), ``day`` (date),
-``minutes`` (int).  Usage is first summed per day (a version is a function of the day), so the
-effective-date join and the tiers run on the small grouped table, not on every record.
+``minutes`` (int).  Each record's version is a function of its day (a CASE over the few
+versions), so usage is grouped once per (department, service, zone, version) and the tiers run
+on that small grouped table.
 """
 
 from __future__ import annotations
@@ -115,36 +116,41 @@ def compile_card(
 
 
 _RATE_SQL = """
-WITH gv AS (
-    SELECT g.department_id, g.service, g.zone, v.version_id, sum(g.q) AS q
-    FROM g JOIN card_versions v
-      ON g.day >= v.eff_from AND g.day < coalesce(v.eff_to, DATE '9999-12-31')
-    GROUP BY ALL
-),
-tiered AS (
-    SELECT gv.department_id, gv.service, gv.zone, gv.version_id, t.tier, t.price,
-           CASE WHEN t.hi IS NULL THEN greatest(gv.q - t.lo, 0)
-                ELSE least(greatest(gv.q - t.lo, 0), t.hi - t.lo) END AS qt
-    FROM gv JOIN card_tiers t USING (version_id, service, zone)
+WITH tiered AS (
+    SELECT g.department_id, g.service, g.zone, g.version_id, t.tier, t.price,
+           CASE WHEN t.hi IS NULL THEN greatest(g.q - t.lo, 0)
+                ELSE least(greatest(g.q - t.lo, 0), t.hi - t.lo) END AS qt
+    FROM g JOIN card_tiers t USING (version_id, service, zone)
 )
 SELECT department_id, service, zone, version_id, tier, qt::BIGINT AS qt, price,
        ((2 * qt * price + 600000) // 1200000)::BIGINT AS fen
 FROM tiered WHERE qt > 0
 UNION ALL
-SELECT gv.department_id, gv.service, gv.zone, gv.version_id, -1, 0, f.fee,  -- FIXED_TIER
+SELECT g.department_id, g.service, g.zone, g.version_id, -1, 0, f.fee,  -- FIXED_TIER
        ((2 * f.fee + 10000) // 20000)::BIGINT
-FROM gv JOIN card_fixed f USING (version_id, service, zone) WHERE gv.q > 0
+FROM g JOIN card_fixed f USING (version_id, service, zone) WHERE g.q > 0
+ORDER BY 1, 2, 3, 4, 5
 """
 
 _UNPRICED_SQL = """
-SELECT g.service, g.zone, g.day FROM g
-LEFT JOIN card_versions v
-  ON g.day >= v.eff_from AND g.day < coalesce(v.eff_to, DATE '9999-12-31')
+SELECT g.service, g.zone, g.first_day FROM g
 LEFT JOIN (SELECT DISTINCT version_id, service, zone FROM card_tiers) p
-  ON p.version_id = v.version_id AND p.service = g.service AND p.zone = g.zone
+  ON p.version_id = g.version_id AND p.service = g.service AND p.zone = g.zone
 WHERE p.version_id IS NULL AND g.q <> 0
-ORDER BY g.day, g.service, g.zone LIMIT 1
+ORDER BY g.first_day, g.service, g.zone LIMIT 1
 """
+
+
+def _version_case(versions: Sequence[CardVersion]) -> str:
+    """The day → version mapping as one vectorized CASE (dates and ids are the card's own,
+    typed values, never user text), so usage is grouped once, per version, not per day."""
+    arms = []
+    for v in versions:
+        cond = f"day >= DATE '{v.effective_from.isoformat()}'"
+        if v.effective_to is not None:
+            cond += f" AND day < DATE '{v.effective_to.isoformat()}'"
+        arms.append(f"WHEN {cond} THEN {int(v.id)}")
+    return f"CASE {' '.join(arms)} ELSE NULL END" if arms else "NULL"
 
 
 def rate(
@@ -163,8 +169,9 @@ def rate(
     con.register("card_fixed", fixed_t)
     try:
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE g AS SELECT department_id, service, zone, day, "
-            "sum(minutes)::HUGEINT AS q FROM usage_in GROUP BY ALL"
+            "CREATE OR REPLACE TEMP TABLE g AS SELECT department_id, service, zone, "
+            f"{_version_case(versions)}::BIGINT AS version_id, "
+            "sum(minutes)::HUGEINT AS q, min(day) AS first_day FROM usage_in GROUP BY ALL"
         )
         missing = con.execute(_UNPRICED_SQL).fetchone()
         if missing is not None:
@@ -176,7 +183,8 @@ def rate(
         con.execute("DROP TABLE IF EXISTS g")
         if connection is None:
             con.close()
-    return sorted(
+    # Already in RatedLine's order (department, service, zone, version, tier): no Python sort.
+    return [
         RatedLine(
             department_id=int(r[0]),
             service=r[1],
@@ -188,7 +196,7 @@ def rate(
             amount=Decimal(int(r[7])).scaleb(-2),
         )
         for r in rows
-    )
+    ]
 
 
 def usage_table(records: Iterable[Any]) -> pa.Table:
