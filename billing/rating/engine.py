@@ -168,10 +168,13 @@ def rate(
     con.register("card_tiers", tiers_t)
     con.register("card_fixed", fixed_t)
     try:
+        # The CASE holds the card's own dates and ids (typed values), see _version_case.
+        case = _version_case(versions)
         con.execute(
             "CREATE OR REPLACE TEMP TABLE g AS SELECT department_id, service, zone, "
-            f"{_version_case(versions)}::BIGINT AS version_id, "
-            "sum(minutes)::HUGEINT AS q, min(day) AS first_day FROM usage_in GROUP BY ALL"
+            + case
+            + "::BIGINT AS version_id, sum(minutes)::HUGEINT AS q, min(day) AS first_day "
+            "FROM usage_in GROUP BY ALL"
         )
         missing = con.execute(_UNPRICED_SQL).fetchone()
         if missing is not None:
