@@ -20,6 +20,7 @@ from portal_api import errors
 from portal_api.api import (
     audit,
     auth,
+    billing,
     departments,
     discovery,
     health,
@@ -59,6 +60,7 @@ def api_router() -> APIRouter:
         stacks,
         discovery,
         migration,
+        billing,
     ):
         router.include_router(module.router)
     return router

@@ -39,6 +39,11 @@ class Permission(StrEnum):
     MIGRATION_READ = "migration:read"
     MIGRATION_WRITE = "migration:write"
     MIGRATION_SIGN_OFF = "migration:sign-off"
+    BILLING_READ = "billing:read"  # invoices, credit notes, budgets (scoped by department)
+    BILLING_WRITE = "billing:write"  # rate cards, month-end close, credit notes, budgets
+    SETTLEMENT_READ = "settlement:read"  # provider settlements (scoped by provider)
+    COST_READ = "cost:read"  # cost accounting and reconciliation across providers
+    BILLING_EXPORT = "billing:export"  # FOCUS export
 
 
 _ALL = frozenset(Role)
@@ -76,6 +81,15 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.MIGRATION_WRITE: frozenset({Role.OPERATOR}),
     # The department accepts the assessment of its own systems.
     Permission.MIGRATION_SIGN_OFF: frozenset({Role.DEPARTMENT_ADMIN}),
+    # Departments read their own bills; finance runs the money; a provider sees only its own
+    # settlements; the cost picture (every provider's cost and margin) stays in the office.
+    Permission.BILLING_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.BILLING_WRITE: frozenset({Role.FINANCE}),
+    Permission.SETTLEMENT_READ: frozenset(
+        {Role.FINANCE, Role.MANAGER, Role.AUDITOR, Role.PROVIDER_REP}
+    ),
+    Permission.COST_READ: frozenset({Role.FINANCE, Role.MANAGER, Role.AUDITOR}),
+    Permission.BILLING_EXPORT: _DEPARTMENT | frozenset({Role.FINANCE, Role.AUDITOR}),
 }
 
 

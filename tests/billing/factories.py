@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -146,3 +147,35 @@ def release(session: Session, request: ResourceRequest, when: dt.datetime) -> No
     session.flush()
     sync_request(session, request_id=request.id, at=when)
     session.commit()
+
+
+def invoice(session: Session, dept: Department, *, month: dt.date = dt.date(2026, 9, 1)) -> Any:
+    """An issued invoice of ``dept`` with one usage line (no close needed)."""
+    from billing.invoices.enums import InvoiceKind, LineCategory
+    from billing.invoices.models import InvoiceLine
+    from billing.invoices.service import _issue
+
+    line = InvoiceLine(
+        usage_month=month,
+        category=LineCategory.USAGE,
+        service="ecs_vcpu",
+        zone="extranet",
+        version_id=None,
+        tier=0,
+        quantity_minutes=600,
+        unit="vcpu_hour",
+        unit_price=Decimal("0.08"),
+        amount=Decimal("0.80"),
+        description="ECS vCPU, extranet, tier 1",
+    )
+    made = _issue(
+        session,
+        department_id=dept.id,
+        month=month,
+        kind=InvoiceKind.INVOICE,
+        lines=[line],
+        actor=SYSTEM,
+        sequence=next(_n),
+    )
+    session.commit()
+    return made

@@ -34,6 +34,7 @@ from portal_api.deps import PUBLIC, Allow, QuotaReader
 from portal_api.permissions import RULES, Permission, allowed
 from portal_api.routes_index import ApiRoute, api_routes, declared_access, declared_accesses
 from tests import factories, request_factories
+from tests.billing import factories as billing_factories
 from tests.infra.migration import builders as migration_builders
 from tests.portal_api.conftest import SharedWorld
 
@@ -76,6 +77,9 @@ RESOURCES: dict[str, Scoped] = {
     "job_id": Scoped(lambda s, d: factories.job(s, dept=d).id, "/api/v1/jobs"),
     "request_id": Scoped(lambda s, d: _request(s, d).id, "/api/v1/requests"),
     "system_id": Scoped(lambda s, d: _legacy_system(s, d).id, "/api/v1/migration/systems"),
+    "invoice_id": Scoped(
+        lambda s, d: billing_factories.invoice(s, d).id, "/api/v1/billing/invoices"
+    ),
 }
 
 # Path parameters that do not name department data, and why.
@@ -110,6 +114,11 @@ def _legacy_system(session: Session, dept: Department) -> LegacySystem:
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/quotas/{quota_id}"): {"limit": 5},
     ("POST", "/api/v1/requests/{request_id}/reject"): {"reason": "not needed"},
+    ("POST", "/api/v1/billing/invoices/{invoice_id}/credit-notes"): {
+        "reason": "correction",
+        "lines": [{"position": 1, "amount": "0.10"}],
+    },
+    ("PUT", "/api/v1/billing/budgets/{department_id}"): {"monthly_amount": "1000.00"},
     ("POST", "/api/v1/requests/{request_id}/renew"): {"ends_on": "2031-12-31"},
     ("POST", "/api/v1/requests/{request_id}/changes"): {
         "justification": "grow",
