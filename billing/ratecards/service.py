@@ -39,10 +39,29 @@ def _card_versions(
 def create_version(
     session: Session, *, data: RateCardVersionCreate, actor: Actor
 ) -> RateCardVersion:
-    """Add a version; refuses one that overlaps another version of the same card."""
+    """Add a version; refuses one that overlaps another version of the same card, except that
+    a version starting after the open-ended latest one (in a month not yet closed) ends it."""
     serialize_on(session, f"ratecard:{data.side}:{data.provider_id or 0}")
     existing = _card_versions(session, side=data.side, provider_id=data.provider_id)
     far = dt.date.max
+    latest = existing[-1] if existing else None
+    if (
+        latest is not None
+        and latest.effective_to is None
+        and data.effective_from > latest.effective_from
+        and not _closed_on_or_after(session, data.effective_from)
+    ):
+        # A new version supersedes the open-ended one from its start: the old one is cut
+        # there (only future, unbilled days change; closed months keep their prices).
+        latest.effective_to = data.effective_from
+        record(
+            session,
+            actor=actor,
+            action="supersede",
+            entity="rate_card_version",
+            entity_id=latest.id,
+            after={"effective_to": data.effective_from.isoformat()},
+        )
     for other in existing:
         if data.effective_from < (other.effective_to or far) and other.effective_from < (
             data.effective_to or far
@@ -88,6 +107,16 @@ def create_version(
         after=data.model_dump(mode="json"),
     )
     return row
+
+
+def _closed_on_or_after(session: Session, day: dt.date) -> bool:
+    from billing.invoices.enums import PeriodStatus
+    from billing.invoices.models import BillingPeriod
+
+    query = select(BillingPeriod.id).where(
+        BillingPeriod.status == PeriodStatus.CLOSED, BillingPeriod.month >= day.replace(day=1)
+    )
+    return session.scalars(query).first() is not None
 
 
 def get_version(session: Session, *, version_id: int) -> RateCardVersion:
