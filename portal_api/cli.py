@@ -46,6 +46,10 @@ from portal_api.cli_stacks import app as stack_app  # noqa: E402
 app.add_typer(stack_app, name="stack")
 cli_migration.register(app)  # discover, assess, waves, migrate
 
+from portal_api.cli_billing import app as billing_app  # noqa: E402
+
+app.add_typer(billing_app, name="billing")
+
 console = Console()
 err = Console(stderr=True)
 CLI_ACTOR = Actor.system("cli")

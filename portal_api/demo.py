@@ -152,7 +152,16 @@ def load(session: Session) -> list[DemoLogin]:
         actor=ACTOR,
     )
     _requests(session)
+    _billing(session)
     return LOGINS
+
+
+def _billing(session: Session) -> None:
+    """Rate cards, metering and a few closed months of invoices (billing/demo.py)."""
+    from billing import demo as billing_demo
+
+    session.flush()
+    billing_demo.load(session)
 
 
 def _requests(session: Session) -> None:

@@ -1,0 +1,61 @@
+"""Billing's part of the demo city: rate cards, metering of the running allocations (backdated
+so there is history), and the last few months closed, so finance sees real bills at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from billing.invoices.budgets import set_budget
+from billing.invoices.flows import close_month
+from billing.invoices.models import Budget
+from billing.invoices.service import month_bounds
+from billing.metering.models import UsageInterval
+from billing.metering.service import sync_request
+from billing.ratecards.service import load_default_card
+from infra.audit.actor import Actor
+from infra.database import utcnow
+from infra.inventory.models import Provider
+from infra.schedules.types import CITY_TIMEZONE
+from infra.tenancy.requests.models import Allocation
+
+ACTOR = Actor.system("demo")
+HISTORY_MONTHS = 3
+
+
+def _months_back(now: dt.datetime, count: int) -> list[dt.date]:
+    local = now.astimezone(ZoneInfo(CITY_TIMEZONE)).date().replace(day=1)
+    out = []
+    for _ in range(count):
+        local = (local - dt.timedelta(days=1)).replace(day=1)
+        out.append(local)
+    return sorted(out)
+
+
+def load(session: Session, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Idempotent: cards once, metering once per allocation, closed months stay closed."""
+    now = now or utcnow()
+    providers = list(session.scalars(select(Provider.id).order_by(Provider.id)))
+    load_default_card(session, actor=ACTOR, provider_ids=providers)
+    months = _months_back(now, HISTORY_MONTHS)
+    start = month_bounds(months[0])[0] + dt.timedelta(days=2, hours=9)
+    metered = set(session.scalars(select(UsageInterval.request_id).distinct()))
+    live = session.scalars(
+        select(Allocation.request_id).where(Allocation.released_at.is_(None)).distinct()
+    )
+    for request_id in sorted(set(live) - metered):
+        # The demo's allocations are new; pretend they went live at the start of the history.
+        for alloc in session.scalars(select(Allocation).where(Allocation.request_id == request_id)):
+            alloc.created_at = min(alloc.created_at, start)
+        sync_request(session, request_id=request_id, at=start)
+    summaries = [close_month(session, month=m, actor=ACTOR, now=now) for m in months]
+    depts = {a.department_id for a in session.scalars(select(Allocation)) if a.released_at is None}
+    budgeted = set(session.scalars(select(Budget.department_id)))
+    for dept in sorted(depts - budgeted)[:2]:
+        set_budget(session, department_id=dept, monthly_amount=Decimal("5000.00"), actor=ACTOR)
+    return {"months": [m.isoformat() for m in months], "closes": summaries}
