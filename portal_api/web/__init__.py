@@ -13,6 +13,7 @@ from portal_api.deps import integers_in_range
 from portal_api.web.render import STATIC_DIR, html_error_page
 from portal_api.web.views import (
     account,
+    billing,
     capacity,
     departments,
     home,
@@ -40,6 +41,7 @@ def install(app: FastAPI) -> None:
         requests,
         stacks,
         migration,
+        billing,
     ):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(integers_in_range)]

@@ -61,6 +61,9 @@ NAVIGATION: Final = (
     NavItem("/approvals", N_("Approvals"), Permission.REQUEST_APPROVE),
     NavItem("/stacks", N_("Stacks"), Permission.STACK_READ),
     NavItem("/migration", N_("Migration"), Permission.MIGRATION_READ),
+    NavItem("/billing", N_("Bills"), Permission.BILLING_READ),
+    NavItem("/billing/finance", N_("Month-end close"), Permission.BILLING_WRITE),
+    NavItem("/billing/settlements", N_("Settlements"), Permission.SETTLEMENT_READ),
 )
 
 ERROR_TITLES: Final = {
