@@ -47,11 +47,11 @@ def stacked_bars(
             f'text-anchor="middle">{escape(label)}</text>'
         )
     for j, name in enumerate(series):
-        y = 20 + 16 * j
+        ly = 20 + 16 * j
         parts.append(
-            f'<rect x="{width + 10}" y="{y - 10}" width="10" height="10" '
+            f'<rect x="{width + 10}" y="{ly - 10}" width="10" height="10" '
             f'fill="{PALETTE[j % len(PALETTE)]}"/>'
-            f'<text x="{width + 26}" y="{y}" font-size="11">{escape(name)}</text>'
+            f'<text x="{width + 26}" y="{ly}" font-size="11">{escape(name)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -77,10 +77,10 @@ def compile_card(
                     lower = upper
                 if line.fixed_monthly > 0:
                     fee = _micros(line.fixed_monthly * mult, "fixed fee")
-                    for key, value in zip(
+                    for key, fvalue in zip(
                         f_rows, (version.id, line.service, zone, fee), strict=True
                     ):
-                        f_rows[key].append(value)
+                        f_rows[key].append(fvalue)
     versions_t = pa.table(
         v_rows,
         schema=pa.schema(

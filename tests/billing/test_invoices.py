@@ -73,7 +73,8 @@ def test_close_is_idempotent_and_bytes_do_not_change(session: Session) -> None:
         audit = session.scalars(
             select(AuditEntry).where(AuditEntry.entity == "invoice", AuditEntry.entity_id == number)
         ).one()
-        assert audit.after == {"content_hash": content_hash(data), "total": audit.after["total"]}
+        assert audit.after is not None
+        assert audit.after["content_hash"] == content_hash(data)
 
 
 def test_mid_month_card_change_and_fixed_total(session: Session) -> None:
