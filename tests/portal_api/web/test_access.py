@@ -28,6 +28,9 @@ PAGES = {
     "/approvals": Permission.REQUEST_APPROVE,
     "/stacks": Permission.STACK_READ,
     "/migration": Permission.MIGRATION_READ,
+    "/billing": Permission.BILLING_READ,
+    "/billing/finance": Permission.BILLING_WRITE,
+    "/billing/settlements": Permission.SETTLEMENT_READ,
     "/requests/new": Permission.REQUEST_WRITE,
 }
 
