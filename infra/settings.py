@@ -91,6 +91,8 @@ class BillingSettings(BaseModel):
     # False: only the utilised fraction of the fee is spread; the idle rest stays unallocated
     # (the cloud office's own cost).  True: departments carry the idle capacity too.
     allocate_idle: bool = False
+    # Optional charge for reserved-but-unused quota, as a fraction of the price ("0" = off).
+    reserved_quota_rate: Decimal = Field(default=Decimal(0), ge=0, le=1)
 
 
 class Settings(BaseSettings):

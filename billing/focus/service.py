@@ -131,7 +131,7 @@ def _row(invoice: Invoice, line: InvoiceLine, dept: Department) -> dict[str, str
         SubAccountId=dept.code,
         SubAccountName=dept.name_en or dept.name,
     )
-    if line.category is LineCategory.USAGE:
+    if line.category in (LineCategory.USAGE, LineCategory.RESERVED):
         hours = f"{quantity_hours(line)}"
         unit = PRICING_UNITS[Unit(line.unit)]
         price = f"{line.unit_price:.6f}"
@@ -145,7 +145,7 @@ def _row(invoice: Invoice, line: InvoiceLine, dept: Department) -> dict[str, str
             PricingCategory="Standard",
             SkuPriceId=f"v{line.version_id}-{line.service}-{line.zone}-t{line.tier}",
         )
-    elif line.category in (LineCategory.FIXED, LineCategory.RESERVED):
+    elif line.category is LineCategory.FIXED:
         price = f"{line.unit_price:.6f}"
         row.update(
             PricingQuantity="1",

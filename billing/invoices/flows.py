@@ -18,6 +18,7 @@ from billing.invoices.budgets import check_budgets
 from billing.invoices.enums import PeriodStatus
 from billing.invoices.exceptions import PeriodNotOver
 from billing.invoices.models import BillingPeriod
+from billing.invoices.reserved import reserved_lines
 from billing.invoices.service import (
     adjustments,
     closed_months,
@@ -25,12 +26,14 @@ from billing.invoices.service import (
     issue_invoices,
     month_bounds,
     month_start,
+    next_month,
     rate_charges,
 )
 from billing.metering.service import MeasuredUsageSource, metered_rows
 from billing.settlements.service import settle_month
 from infra.audit.actor import Actor
 from infra.database import serialize_on, utcnow
+from infra.settings import get_settings
 
 
 def close_month(
@@ -40,6 +43,7 @@ def close_month(
     actor: Actor,
     source: MeasuredUsageSource | None = None,
     now: dt.datetime | None = None,
+    reserved_rate: Decimal | None = None,
 ) -> dict[str, Any]:
     """Close ``month`` (any day of it): idempotent, refuses a month that has not ended."""
     month = month_start(month)
@@ -59,6 +63,14 @@ def close_month(
             session, metered_rows(session, start=e_start, end=e_end, source=source), earlier
         )
     extra = adjustments(session, month=month, rerated=rerated)
+    extra += reserved_lines(
+        session,
+        month=month,
+        end=next_month(month),
+        minutes_in_month=int((end - start).total_seconds()) // 60,
+        rows=rows,
+        rate=get_settings().billing.reserved_quota_rate if reserved_rate is None else reserved_rate,
+    )
     invoices = issue_invoices(session, month=month, rated=rated, extra=extra, actor=actor)
     settlements = settle_month(session, month=month, rows=rows, actor=actor)
     spent: dict[int, Decimal] = defaultdict(Decimal)

@@ -81,3 +81,16 @@ class RatedLine:
     @property
     def quantity_hours(self) -> Decimal:
         return Decimal(self.quantity_minutes) / 60
+
+
+def price_line(version: CardVersion, service: str, zone: str) -> tuple[PriceLine, Decimal] | None:
+    """The line pricing ``service`` in ``zone`` and its multiplier (zone line first)."""
+    generic = None
+    for line in version.lines:
+        if line.service == service and line.zone == zone:
+            return line, Decimal(1)
+        if line.service == service and line.zone is None:
+            generic = line
+    if generic is None:
+        return None
+    return generic, version.zone_multipliers.get(zone, Decimal(1))

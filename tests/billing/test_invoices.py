@@ -21,6 +21,7 @@ from billing.settlements.service import NO_ASSESSMENT, list_settlements
 from infra.audit.models import AuditEntry
 from infra.errors import InvalidInput
 from infra.tenancy.scope import Scope
+from tests import factories
 from tests.billing import factories as bf
 
 OCT = dt.date(2026, 10, 1)
@@ -185,3 +186,27 @@ def test_budgets_settlements_and_pdf(session: Session) -> None:
     assert invoice.department_id == b.id
     pdf = invoice_pdf(invoice, list(invoice.lines), department="市大数据局", lang="zh-CN")
     assert pdf.startswith(b"%PDF")
+
+
+def test_reserved_but_unused_quota_is_charged_when_configured(session: Session) -> None:
+    """100 vCPU of quota, 4 used all October from the 1st: 96 × 744 h unused × 0.07 (the new
+    card's last price, extranet × 1.00) × 30 % = 1,499.90 — and nothing when the rate is 0."""
+    world = bf.scene(session, departments=2)
+    a, b = world.departments
+    factories.quota(session, dept=a, limit=100)
+    factories.quota(session, dept=b, limit=10)
+    bf.allocate(
+        session,
+        department=a,
+        host=world.host,
+        start=bf.at(2026, 10, 1),
+        memory_gib=0,
+        storage_gib=0,
+    )
+    close_month(session, month=OCT, actor=bf.SYSTEM, now=NOW, reserved_rate=Decimal("0.30"))
+    (inv,) = list_invoices(session, scope=Scope.everything(), department_id=a.id)
+    (reserved,) = [ln for ln in inv.lines if ln.category is LineCategory.RESERVED]
+    assert reserved.quantity_minutes == 96 * 744 * 60
+    assert reserved.amount == Decimal("1499.90")
+    (inv_b,) = list_invoices(session, scope=Scope.everything(), department_id=b.id)
+    assert [ln.category for ln in inv_b.lines] == [LineCategory.RESERVED]
