@@ -20,9 +20,12 @@ from billing.metering.service import sync_request
 from billing.ratecards.service import load_default_card
 from infra.audit.actor import Actor
 from infra.database import utcnow
-from infra.inventory.models import Provider
+from infra.inventory.enums import NetworkZone
+from infra.inventory.models import Host, Provider
 from infra.schedules.types import CITY_TIMEZONE
-from infra.tenancy.requests.models import Allocation
+from infra.tenancy.models import Department
+from infra.tenancy.requests.enums import RequestState
+from infra.tenancy.requests.models import Allocation, RequestItem, ResourceRequest
 
 ACTOR = Actor.system("demo")
 HISTORY_MONTHS = 3
@@ -44,6 +47,7 @@ def load(session: Session, *, now: dt.datetime | None = None) -> dict[str, Any]:
     load_default_card(session, actor=ACTOR, provider_ids=providers)
     months = _months_back(now, HISTORY_MONTHS)
     start = month_bounds(months[0])[0] + dt.timedelta(days=2, hours=9)
+    _demo_workloads(session, start)
     metered = set(session.scalars(select(UsageInterval.request_id).distinct()))
     live = session.scalars(
         select(Allocation.request_id).where(Allocation.released_at.is_(None)).distinct()
@@ -59,3 +63,65 @@ def load(session: Session, *, now: dt.datetime | None = None) -> dict[str, Any]:
     for dept in sorted(depts - budgeted)[:2]:
         set_budget(session, department_id=dept, monthly_amount=Decimal("5000.00"), actor=ACTOR)
     return {"months": [m.isoformat() for m in months], "closes": summaries}
+
+
+# (vCPU, GiB memory, GiB disk, public IPs, Mbps, zone) of a steady workload per department
+# code, so every demo department has bills; only departments without allocations get one.
+DEMO_WORKLOADS: dict[str, tuple[int, int, int, int, int, NetworkZone]] = {
+    "police": (32, 128, 2000, 2, 100, NetworkZone.PRIVATE),
+    "health": (16, 64, 1000, 1, 50, NetworkZone.EXTRANET),
+    "education": (8, 32, 500, 1, 20, NetworkZone.INTERNET),
+    "transport": (12, 48, 800, 1, 30, NetworkZone.EXTRANET),
+}
+
+
+def _demo_workloads(session: Session, start: dt.datetime) -> None:
+    """Steady demo workloads, adopted like a cut-over system: an active request with one
+    allocation on a cloud host of the zone (hosts have room to spare in the demo city)."""
+    held = set(session.scalars(select(Allocation.department_id).distinct()))
+    for code, (vcpu, mem, disk, ips, mbps, zone) in DEMO_WORKLOADS.items():
+        dept = session.scalar(select(Department).where(Department.code == code))
+        host = session.scalar(
+            select(Host)
+            .where(Host.zone == zone, Host.provider_id.is_not(None), Host.vcpu >= vcpu)
+            .order_by(Host.id)
+        )
+        if dept is None or host is None or dept.id in held:
+            continue
+        request = ResourceRequest(
+            department_id=dept.id,
+            title=f"{code} steady workload (demo)",
+            justification="demo data: a few months of bills",
+            state=RequestState.ACTIVE,
+            estimated_monthly_cost=Decimal(0),
+            created_by="system:demo",
+            submitted_at=start,
+            decided_at=start,
+            placed_at=start,
+        )
+        item = RequestItem(
+            name=f"{code}-app",
+            vcpu=vcpu,
+            memory_gib=mem,
+            storage_gib=disk,
+            public_ip=ips,
+            bandwidth_mbps=mbps,
+            zone=zone,
+        )
+        request.items.append(item)
+        session.add(request)
+        session.flush()
+        session.add(
+            Allocation(
+                request_id=request.id,
+                item_id=item.id,
+                host_id=host.id,
+                department_id=dept.id,
+                zone=zone,
+                vcpu=vcpu,
+                memory_gib=mem,
+                storage_gib=disk,
+                created_at=start,
+            )
+        )
+    session.flush()
