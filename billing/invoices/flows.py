@@ -62,8 +62,8 @@ def close_month(
         rerated[earlier] = rate_charges(
             session, metered_rows(session, start=e_start, end=e_end, source=source), earlier
         )
-    extra = adjustments(session, month=month, rerated=rerated)
-    extra += reserved_lines(
+    late = adjustments(session, month=month, rerated=rerated)
+    extra = late + reserved_lines(
         session,
         month=month,
         end=next_month(month),
@@ -81,7 +81,8 @@ def close_month(
         "month": month.isoformat(),
         "invoices": len(invoices),
         "charged": str(sum((i.total for i in invoices), Decimal(0))),
-        "adjustment_lines": len(extra),
+        "adjustment_lines": len(late),
+        "reserved_lines": len(extra) - len(late),
         "settlements": len(settlements),
         "settled": str(sum((s.amount for s in settlements), Decimal(0))),
         "budget_alerts": len(alerts),

@@ -84,11 +84,15 @@ def _usage_line(month: dt.date, line: RatedLine) -> InvoiceLine:
 
 def billed_by_key(session: Session, month: dt.date) -> dict[tuple[int, str, str], Decimal]:
     """What the invoices billed for ``month``'s usage (credit notes excluded: a credit corrects
-    a price or a mistake, and must not be re-billed as "late usage")."""
+    a price or a mistake, and must not be re-billed as "late usage"; reserved-quota charges
+    excluded: they are not usage)."""
     query = (
         select(Invoice.department_id, InvoiceLine.service, InvoiceLine.zone, InvoiceLine.amount)
         .join(InvoiceLine.invoice)
-        .where(InvoiceLine.usage_month == month, InvoiceLine.category != LineCategory.CREDIT)
+        .where(
+            InvoiceLine.usage_month == month,
+            InvoiceLine.category.not_in([LineCategory.CREDIT, LineCategory.RESERVED]),
+        )
     )
     out: dict[tuple[int, str, str], Decimal] = defaultdict(Decimal)
     for dept, service, zone, amount in session.execute(query):

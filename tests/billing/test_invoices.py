@@ -210,3 +210,15 @@ def test_reserved_but_unused_quota_is_charged_when_configured(session: Session) 
     assert reserved.amount == Decimal("1499.90")
     (inv_b,) = list_invoices(session, scope=Scope.everything(), department_id=b.id)
     assert [ln.category for ln in inv_b.lines] == [LineCategory.RESERVED]
+
+
+def test_reserved_charges_are_not_mistaken_for_late_usage(session: Session) -> None:
+    """Catches next month's close "correcting" the reserved-quota line as if usage had shrunk."""
+    world = bf.scene(session, departments=1)
+    (a,) = world.departments
+    factories.quota(session, dept=a, limit=50)
+    bf.allocate(session, department=a, host=world.host, start=bf.at(2026, 9, 1))
+    rate = Decimal("0.30")
+    close_month(session, month=dt.date(2026, 9, 1), actor=bf.SYSTEM, now=NOW, reserved_rate=rate)
+    summary = close_month(session, month=OCT, actor=bf.SYSTEM, now=NOW, reserved_rate=rate)
+    assert summary["adjustment_lines"] == 0
