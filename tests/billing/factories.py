@@ -36,6 +36,7 @@ class Billing:
     provider: Provider
     host: Host
     departments: list[Department]
+    other_provider: Provider | None = None
 
 
 def provider_with_host(session: Session, *, fee: str = "100000.00") -> tuple[Provider, Host]:

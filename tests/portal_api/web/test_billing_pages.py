@@ -26,7 +26,7 @@ def _billed(session: Session, w: factories.World) -> bf.Billing:
         bf.allocate(session, department=dept, host=host, start=bf.at(2026, 9, 3), public_ip=1)
     close_month(session, month=dt.date(2026, 9, 1), actor=bf.SYSTEM, now=bf.at(2026, 11, 1))
     session.commit()
-    return bf.Billing(provider, host, [w.own, w.other])
+    return bf.Billing(provider, host, [w.own, w.other], other)
 
 
 def test_department_sees_its_own_bills_in_both_languages(
@@ -67,5 +67,7 @@ def test_finance_and_provider_pages(
     settlements = client.get("/billing/settlements").text
     assert billed.provider.name in settlements
     assert "尚无已签署的考核" in settlements
-    assert "Provider " + str(billed.provider.id + 1) not in settlements
+    assert f">{billed.provider.name}<" in settlements
+    assert billed.other_provider is not None
+    assert f">{billed.other_provider.name}<" not in settlements
     assert client.get("/billing").status_code == 403
