@@ -166,6 +166,19 @@ class MonitoringSettings(BaseModel):
         return self.max_sample_age_s or self.raw_retention_days * 86400
 
 
+class BillingSettings(BaseModel):
+    # How a provider's fixed contract fee (shared capacity) is spread over departments:
+    # "usage" (by their variable cost), "quota" (by their vCPU quota) or "fixed_share".
+    shared_cost_rule: str = Field(default="usage", pattern="^(usage|quota|fixed_share)$")
+    # Fixed shares, department code -> weight (only for "fixed_share").
+    fixed_shares: dict[str, int] = Field(default_factory=dict)
+    # False: only the utilised fraction of the fee is spread; the idle rest stays unallocated
+    # (the cloud office's own cost).  True: departments carry the idle capacity too.
+    allocate_idle: bool = False
+    # Optional charge for reserved-but-unused quota, as a fraction of the price ("0" = off).
+    reserved_quota_rate: Decimal = Field(default=Decimal(0), ge=0, le=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GOVCLOUD_", env_nested_delimiter="__", extra="ignore"
@@ -185,6 +198,7 @@ class Settings(BaseSettings):
     service_levels: ServiceLevelSettings = ServiceLevelSettings()
     audit: AuditSettings = AuditSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    billing: BillingSettings = BillingSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -19,6 +19,7 @@ from portal_api.api import (
     assessments,
     audit,
     auth,
+    billing,
     departments,
     discovery,
     health,
@@ -65,6 +66,7 @@ def api_router() -> APIRouter:
         schedules,
         assessments,
         metrics,
+        billing,
     ):
         router.include_router(module.router)
     return router

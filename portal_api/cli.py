@@ -64,6 +64,10 @@ from portal_api import cli_jobs  # noqa: E402
 
 cli_jobs.register(app)  # worker, schedule, job
 
+from portal_api.cli_billing import app as billing_app  # noqa: E402
+
+app.add_typer(billing_app, name="billing")
+
 console = Console()
 err = Console(stderr=True)
 CLI_ACTOR = Actor.system("cli")

@@ -172,7 +172,16 @@ def load(session: Session) -> list[DemoLogin]:
     from monitoring.metrics.demo import load_demo_samples
 
     load_demo_samples(session)  # a day of agents' samples for a few demo hosts
+    _billing(session)
     return LOGINS
+
+
+def _billing(session: Session) -> None:
+    """Rate cards, metering and a few closed months of invoices (billing/demo.py)."""
+    from billing import demo as billing_demo
+
+    session.flush()
+    billing_demo.load(session)
 
 
 def _requests(session: Session) -> None:

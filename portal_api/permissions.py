@@ -58,6 +58,11 @@ class Permission(StrEnum):
     METRICS_READ = "metrics:read"  # hosts' samples and enrolments (never tokens)
     SCHEDULE_READ = "schedule:read"
     SCHEDULE_RUN = "schedule:run"
+    BILLING_READ = "billing:read"  # invoices, credit notes, budgets (scoped by department)
+    BILLING_WRITE = "billing:write"  # rate cards, month-end close, credit notes, budgets
+    SETTLEMENT_READ = "settlement:read"  # provider settlements (scoped by provider)
+    COST_READ = "cost:read"  # cost accounting and reconciliation across providers
+    BILLING_EXPORT = "billing:export"  # FOCUS export
 
 
 _ALL = frozenset(Role)
@@ -121,6 +126,15 @@ RULES: dict[Permission, frozenset[Role]] = {
     # Periodic work is the cloud office's: it sees every schedule; operators run one by hand.
     Permission.SCHEDULE_READ: _OFFICE_READERS,
     Permission.SCHEDULE_RUN: frozenset({Role.OPERATOR}),
+    # Departments read their own bills; finance runs the money; a provider sees only its own
+    # settlements; the cost picture (every provider's cost and margin) stays in the office.
+    Permission.BILLING_READ: _DEPARTMENT | _OFFICE_READERS,
+    Permission.BILLING_WRITE: frozenset({Role.FINANCE}),
+    Permission.SETTLEMENT_READ: frozenset(
+        {Role.FINANCE, Role.MANAGER, Role.AUDITOR, Role.PROVIDER_REP}
+    ),
+    Permission.COST_READ: frozenset({Role.FINANCE, Role.MANAGER, Role.AUDITOR}),
+    Permission.BILLING_EXPORT: _DEPARTMENT | frozenset({Role.FINANCE, Role.AUDITOR}),
 }
 
 

@@ -9,6 +9,10 @@ being imported.
 
 from __future__ import annotations
 
+from billing.invoices import jobs as billing_invoice_jobs
+from billing.invoices import scheduled as billing_invoices_scheduled
+from billing.metering import subscriptions as billing_metering_subscriptions
+from billing.settlements import subscriptions as billing_settlement_subscriptions
 from infra.audit import jobs as audit_jobs
 from infra.audit import scheduled as audit_scheduled
 from infra.discovery import jobs as discovery_jobs
@@ -37,9 +41,14 @@ SCHEDULES: tuple[Schedule, ...] = (
     *monitoring_slo.SCHEDULES,
     *metrics_scheduled.SCHEDULES,  # roll-ups and retention of agents' samples
     *assessment_schedules.SCHEDULES,
+    *billing_invoices_scheduled.SCHEDULES,  # month-end close
 )
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = (*provisioning_subscriptions.SUBSCRIPTIONS,)
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    *provisioning_subscriptions.SUBSCRIPTIONS,
+    *billing_metering_subscriptions.SUBSCRIPTIONS,
+    *billing_settlement_subscriptions.SUBSCRIPTIONS,
+)
 
 JOB_KINDS: tuple[JobKind, ...] = (
     *job_layer_jobs.JOBS,
@@ -49,6 +58,7 @@ JOB_KINDS: tuple[JobKind, ...] = (
     *provisioning_jobs.JOBS,
     *migration_jobs.JOBS,
     *request_jobs.JOBS,
+    *billing_invoice_jobs.JOBS,
     # Each schedule runs as a job of kind ``schedule:<name>``.
     *schedule_job_kinds(SCHEDULES),
 )

@@ -23,11 +23,13 @@ from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
 from infra.database import utcnow
 from infra.errors import InvalidInput, NotFound, PermissionDenied
+from infra.events.service import publish
 from infra.inventory.models import Provider
 from infra.tenancy.enums import Role
 from infra.tenancy.scope import Scope
 from monitoring.assessment import evidence as evidence_mod
 from monitoring.assessment.enums import AssessmentStatus, CommentKind, Grade
+from monitoring.assessment.events import AssessmentSigned
 from monitoring.assessment.exceptions import (
     AppealUnanswered,
     AssessmentLocked,
@@ -381,6 +383,17 @@ def sign(
     row.signed_by_id = actor.user_id
     row.content_hash = content_hash(row)
     session.flush()
+    publish(
+        session,
+        AssessmentSigned(
+            assessment_id=row.id,
+            provider_id=row.provider_id,
+            quarter=row.quarter,
+            grade=row.grade.value,
+            fee_factor=str(row.fee_factor),
+            at=now,
+        ),
+    )
     record(
         session,
         actor=actor,

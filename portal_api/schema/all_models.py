@@ -4,6 +4,10 @@ Every floor adds its model modules here when they get tables: this one file is t
 tool's view of the whole database.  It sits on the top floor because it imports every floor.
 """
 
+from billing.invoices import models as billing_invoice_models
+from billing.metering import models as billing_metering_models
+from billing.ratecards import models as billing_ratecard_models
+from billing.settlements import models as billing_settlement_models
 from infra.audit import models as audit_models
 from infra.database import Base
 from infra.discovery import models as discovery_models
@@ -26,6 +30,10 @@ __all__ = [
     "Base",
     "assessment_models",
     "audit_models",
+    "billing_invoice_models",
+    "billing_metering_models",
+    "billing_ratecard_models",
+    "billing_settlement_models",
     "discovery_models",
     "event_models",
     "incident_models",

@@ -14,6 +14,7 @@ from portal_api.web.render import STATIC_DIR, html_error_page
 from portal_api.web.views import (
     account,
     assessments,
+    billing,
     capacity,
     departments,
     home,
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
         monitoring,
         assessments,
         schedules,
+        billing,
     ):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(integers_in_range)]

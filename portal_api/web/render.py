@@ -67,6 +67,9 @@ NAVIGATION: Final = (
     NavItem("/monitoring/slos", N_("Service level objectives"), Permission.MONITORING_READ),
     NavItem("/assessments", N_("Assessments"), Permission.ASSESSMENT_READ),
     NavItem("/satisfaction", N_("Satisfaction survey"), Permission.SURVEY_ANSWER),
+    NavItem("/billing", N_("Bills"), Permission.BILLING_READ),
+    NavItem("/billing/finance", N_("Month-end close"), Permission.BILLING_WRITE),
+    NavItem("/billing/settlements", N_("Settlements"), Permission.SETTLEMENT_READ),
     NavItem("/schedules", N_("Schedules"), Permission.SCHEDULE_READ),
 )
 

@@ -38,6 +38,7 @@ from portal_api.deps import PUBLIC, Allow, QuotaReader
 from portal_api.permissions import RULES, Permission, allowed
 from portal_api.routes_index import ApiRoute, api_routes, declared_access, declared_accesses
 from tests import factories, request_factories
+from tests.billing import factories as billing_factories
 from tests.infra.migration import builders as migration_builders
 from tests.monitoring import factories as monitoring_factories
 from tests.portal_api.conftest import SharedWorld
@@ -83,6 +84,9 @@ RESOURCES: dict[str, Scoped] = {
     "system_id": Scoped(lambda s, d: _legacy_system(s, d).id, "/api/v1/migration/systems"),
     "service_id": Scoped(lambda s, d: _service(s, d).id, "/api/v1/monitoring/services"),
     "incident_id": Scoped(lambda s, d: _incident(s, d).id, "/api/v1/incidents"),
+    "invoice_id": Scoped(
+        lambda s, d: billing_factories.invoice(s, d).id, "/api/v1/billing/invoices"
+    ),
 }
 
 # Path parameters that do not name department data, and why.
@@ -139,6 +143,11 @@ def _legacy_system(session: Session, dept: Department) -> LegacySystem:
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/quotas/{quota_id}"): {"limit": 5},
     ("POST", "/api/v1/requests/{request_id}/reject"): {"reason": "not needed"},
+    ("POST", "/api/v1/billing/invoices/{invoice_id}/credit-notes"): {
+        "reason": "correction",
+        "lines": [{"position": 1, "amount": "0.10"}],
+    },
+    ("PUT", "/api/v1/billing/budgets/{department_id}"): {"monthly_amount": "1000.00"},
     ("POST", "/api/v1/requests/{request_id}/renew"): {"ends_on": "2031-12-31"},
     ("POST", "/api/v1/requests/{request_id}/changes"): {
         "justification": "grow",

@@ -35,6 +35,9 @@ PAGES = {
     "/assessments": Permission.ASSESSMENT_READ,
     "/satisfaction": Permission.SURVEY_ANSWER,
     "/assessments-evidence/new": Permission.ASSESSMENT_EVIDENCE,
+    "/billing": Permission.BILLING_READ,
+    "/billing/finance": Permission.BILLING_WRITE,
+    "/billing/settlements": Permission.SETTLEMENT_READ,
     "/requests/new": Permission.REQUEST_WRITE,
     "/schedules": Permission.SCHEDULE_READ,
 }
