@@ -68,6 +68,7 @@ def test_signed_grade_sets_the_quarters_settlements(
     assert fee_factor_for(session, provider, "2026Q4").factor == Decimal("0.98")
     factories.deliver_events(session_factory)
     factories.deliver_events(session_factory)
+    session.commit()  # end the reader's snapshot (SQLite WAL): see what the handler wrote
     session.expire_all()
     for s in session.scalars(select(Settlement).where(Settlement.provider_id == provider)):
         assert s.fee_factor == Decimal("0.98")
