@@ -13,6 +13,7 @@ from infra.jobs import models as job_models
 from infra.migration import models as migration_models
 from infra.provisioning import models as provisioning_models
 from infra.tenancy import models as tenancy_models
+from infra.tenancy import signin_models
 from infra.tenancy.requests import models as request_models
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "migration_models",
     "provisioning_models",
     "request_models",
+    "signin_models",
     "tenancy_models",
 ]

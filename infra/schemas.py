@@ -4,20 +4,82 @@ from __future__ import annotations
 
 import decimal
 import types
-from typing import Any, Generic, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from infra.text import (
+    DEFAULT_MAX_TEXT,
+    MAX_INTEGER,
+    MULTILINE_FROM,
+    StructureProblem,
+    check_structure,
+    text_problem,
+)
 
 T = TypeVar("T")
 
-# The largest integer every backend stores (SQLite INTEGER, PostgreSQL BIGINT).
-MAX_INTEGER = 2**63 - 1
+__all__ = [
+    "MAX_INTEGER",
+    "InputModel",
+    "MultiLineText",
+    "Name",
+    "OutputModel",
+    "Page",
+    "PageParams",
+    "SafeText",
+    "StrictInt64",
+    "is_numeric_type",
+]
+
+
+def _single_line(value: str) -> str:
+    problem = text_problem(value, multiline=False)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _multi_line(value: str) -> str:
+    problem = text_problem(value, multiline=True)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# Shared text types for every domain's schemas (InputModel applies the same policy to any
+# plain ``str`` field too; these are for models that are not InputModels, and for clarity).
+SafeText = Annotated[
+    str,
+    StringConstraints(max_length=DEFAULT_MAX_TEXT, strip_whitespace=True),
+    AfterValidator(_single_line),
+]
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    AfterValidator(_single_line),
+]
+MultiLineText = Annotated[
+    str, StringConstraints(max_length=DEFAULT_MAX_TEXT), AfterValidator(_multi_line)
+]
+# A 64-bit integer (what every backend stores); ``true`` and ``1.5`` are refused.
+StrictInt64 = Annotated[int, Field(strict=True, ge=-MAX_INTEGER, le=MAX_INTEGER)]
 
 
 def is_numeric_type(annotation: Any) -> bool:
     """Whether a field's type is a number (possibly optional), and not a boolean."""
     if get_origin(annotation) in (Union, types.UnionType):
         return any(is_numeric_type(arg) for arg in get_args(annotation))
+    if get_origin(annotation) is Annotated:
+        return is_numeric_type(get_args(annotation)[0])
     return annotation in (int, float, decimal.Decimal)
 
 
@@ -34,6 +96,26 @@ class InputModel(BaseModel):
             raise ValueError("expected a number, not true or false")
         return value
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_policy(cls, value: Any, info: ValidationInfo) -> Any:
+        """The one text policy, before any other work: length first, then no NUL, no control
+        characters (tab and newlines only in prose fields, those allowing 1,000 characters or
+        more), no bidirectional overrides; nested JSON bounded in depth and size."""
+        if isinstance(value, str):
+            limit = cls._max_length(info)
+            if len(value) > limit:
+                raise ValueError(f"at most {limit:,} characters")
+            problem = text_problem(value, multiline=limit >= MULTILINE_FROM)
+            if problem:
+                raise ValueError(problem)
+        elif isinstance(value, dict | list):
+            try:
+                check_structure(value)
+            except StructureProblem as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
     @field_validator("*", mode="after")
     @classmethod
     def _integers_fit_the_database(cls, value: Any, info: ValidationInfo) -> Any:
@@ -46,6 +128,36 @@ class InputModel(BaseModel):
     def _is_numeric(cls, info: ValidationInfo) -> bool:
         field = cls.model_fields.get(info.field_name or "")
         return field is not None and is_numeric_type(field.annotation)
+
+    @classmethod
+    def _max_length(cls, info: ValidationInfo) -> int:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None:
+            return DEFAULT_MAX_TEXT
+        found = [getattr(m, "max_length", None) for m in field.metadata]
+        found += _declared_max_lengths(field.annotation)
+        bounds = [n for n in found if isinstance(n, int)]
+        return min(bounds) if bounds else DEFAULT_MAX_TEXT
+
+
+def _declared_max_lengths(annotation: Any) -> list[int]:
+    """``max_length`` of every ``Annotated[str, …]`` inside ``annotation`` (unions too)."""
+    found: list[int] = []
+    for arg in get_args(annotation):
+        found += _declared_max_lengths(arg)
+    for meta in getattr(annotation, "__metadata__", ()):
+        if isinstance(getattr(meta, "max_length", None), int):
+            found.append(meta.max_length)
+    return found
+
+
+def is_integer_type(annotation: Any) -> bool:
+    """Whether a field's type is an integer (possibly optional), and not a boolean."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(is_integer_type(arg) for arg in get_args(annotation))
+    if get_origin(annotation) is Annotated:
+        return is_integer_type(get_args(annotation)[0])
+    return annotation is int
 
 
 class OutputModel(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from infra.audit.actor import Actor
 from infra.database import session_scope
 from infra.errors import FieldProblem, InvalidInput, NotAuthenticated, PermissionDenied
-from infra.schemas import MAX_INTEGER, is_numeric_type
+from infra.schemas import MAX_INTEGER, is_integer_type
 from infra.tenancy.accounts import token_for, token_needs_touch, touch_token
 from infra.tenancy.models import User
 from infra.tenancy.scope import Scope, scope_for
+from infra.text import parse_int64
 from portal_api.permissions import RULES, Permission
 
 log = logging.getLogger(__name__)
@@ -106,19 +107,30 @@ class Allow:
 
 
 def integers_in_range(request: Request) -> None:
-    """Refuse integer path and query parameters beyond what the database stores, on every
-    backend alike (SQLite cannot even bind them; PostgreSQL would quietly find nothing)."""
+    """The one parser for integer path and query parameters, on every route (installed on the
+    app): ASCII digits only (``³`` and ``٣`` are not numbers, ``true`` and ``1.0`` are not
+    integers) within what every backend stores (SQLite cannot bind more; PostgreSQL would
+    quietly find nothing).  Runs before sign-in, so a bad number is a 422 even anonymously."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    params = {**request.path_params, **request.query_params}
-    problems = [
-        FieldProblem(name, f"must be between {-MAX_INTEGER:,} and {MAX_INTEGER:,}")
-        for name in _integer_parameters(route)
-        if isinstance(params.get(name), str) and _beyond_integers(params[name])
-    ]
+    problems = []
+    for name in _integer_parameters(route):
+        for raw in _raw_values(request, name):
+            if parse_int64(raw) is None:
+                problems.append(FieldProblem(name, INTEGER_RULE))
+                break
     if problems:
         raise InvalidInput(*problems)
+
+
+INTEGER_RULE = f"must be an integer in digits 0-9, between {-MAX_INTEGER:,} and {MAX_INTEGER:,}"
+
+
+def _raw_values(request: Request, name: str) -> list[str]:
+    if name in request.path_params:
+        return [str(request.path_params[name])]
+    return request.query_params.getlist(name)
 
 
 def _integer_parameters(route: APIRoute) -> frozenset[str]:
@@ -136,15 +148,24 @@ def _find_integer_parameters(route: APIRoute) -> frozenset[str]:
     while stack:
         dependant = stack.pop()
         for param in (*dependant.path_params, *dependant.query_params):
-            if is_numeric_type(param.field_info.annotation):
+            if is_integer_type(param.field_info.annotation):
                 found.add(param.alias)
         stack.extend(dependant.dependencies)
     return frozenset(found)
 
 
-def _beyond_integers(value: str) -> bool:
-    digits = value.strip().removeprefix("-")
-    return digits.isdigit() and (len(digits) > 19 or int(digits) > MAX_INTEGER)
+# Declare on a route streaming server-sent events: ``@router.get(…, responses=EVENT_STREAM)``.
+EVENT_STREAM: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-sent events (one `event:`/`data:` block per event)",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+
+def source_of(request: Request) -> str:
+    """The caller's address, as sign-in throttling counts it."""
+    return request.client.host if request.client else "unknown"
 
 
 class Public:

@@ -14,9 +14,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from infra.all_models import Base
 from infra.errors import (
@@ -26,6 +28,7 @@ from infra.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    TooManyAttempts,
 )
 
 log = logging.getLogger(__name__)
@@ -36,7 +39,49 @@ STATUS: dict[type[GovcloudError], int] = {
     Conflict: 409,
     NotAuthenticated: 401,
     PermissionDenied: 403,
+    TooManyAttempts: 429,
 }
+
+# An error answer stays small whatever the input: this many fields and rows, each text cut.
+MAX_LISTED = 1000
+MAX_TEXT = 500
+MAX_MESSAGE = 2000
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every refusal's body (``rows`` only for an uploaded file's row problems)."""
+
+    error: str
+    message: str
+    fields: list[FieldError]
+    rows: list[dict[str, Any]] | None = None
+    truncated: bool | None = None
+
+
+_DESCRIPTIONS = {
+    400: "The request could not be read",
+    401: "Not signed in: no token, or it is unknown, expired or revoked",
+    403: "Signed in, but the role or the department may not do this",
+    404: "No such object (or not visible to the caller)",
+    405: "The path does not take this method (see Allow)",
+    409: "Clashes with existing data or a concurrent change",
+    413: "The body is larger than its limit",
+    422: "A field breaks a rule; each is named",
+    429: "Too many sign-in attempts; see Retry-After",
+}
+# Declared on every API route, so the OpenAPI document says what routes really answer.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in _DESCRIPTIONS.items()
+}
+
+
+def _cut(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def status_for(exc: GovcloudError) -> int:
@@ -47,11 +92,17 @@ def status_for(exc: GovcloudError) -> int:
 
 
 def error_body(code: str, message: str, fields: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
-    return {
+    """The refusal body, bounded: at most MAX_LISTED fields, each text cut to MAX_TEXT."""
+    body: dict[str, Any] = {
         "error": code,
-        "message": message,
-        "fields": [{"field": name, "message": text} for name, text in fields],
+        "message": _cut(message, MAX_MESSAGE),
+        "fields": [
+            {"field": _cut(name, 200), "message": _cut(text)} for name, text in fields[:MAX_LISTED]
+        ],
     }
+    if len(fields) > MAX_LISTED:
+        body["truncated"] = True
+    return body
 
 
 def _fields_of(exc: GovcloudError) -> list[tuple[str, str]]:
@@ -99,10 +150,17 @@ async def _govcloud_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GovcloudError)
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     body = error_body(exc.code, exc.message, _fields_of(exc))
     rows = getattr(exc, "rows", None)  # row-level problems of an uploaded file
     if rows:
-        body["rows"] = [row.as_dict() for row in rows]
+        body["rows"] = [
+            {key: _cut(value) if isinstance(value, str) else value for key, value in row.items()}
+            for row in (r.as_dict() for r in rows[:MAX_LISTED])
+        ]
+        if len(rows) > MAX_LISTED:
+            body["truncated"] = True
     return _respond(request, body, status, headers)
 
 
@@ -145,7 +203,22 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
     return _respond(request, error_body(code, str(exc.detail)), exc.status_code, headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (Starlette names only the first route's,
+    though GET and POST on one path are two routes)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "__NONE__"})
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def install(app: FastAPI) -> None:
