@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
+import re
 import types
 from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
@@ -26,6 +28,7 @@ from infra.text import (
 )
 
 T = TypeVar("T")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 __all__ = [
     "MAX_INTEGER",
@@ -94,6 +97,9 @@ class InputModel(BaseModel):
     def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, bool) and cls._is_numeric(info):
             raise ValueError("expected a number, not true or false")
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and is_date_type(field.annotation) and not _iso_like(value):
+            raise ValueError("must be an ISO date (YYYY-MM-DD), not a number")
         return value
 
     @field_validator("*", mode="before")
@@ -149,6 +155,23 @@ def _declared_max_lengths(annotation: Any) -> list[int]:
         if isinstance(getattr(meta, "max_length", None), int):
             found.append(meta.max_length)
     return found
+
+
+def is_date_type(annotation: Any) -> bool:
+    """Whether a field's type is a date or a datetime (possibly optional)."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(is_date_type(arg) for arg in get_args(annotation))
+    if get_origin(annotation) is Annotated:
+        return is_date_type(get_args(annotation)[0])
+    return annotation in (dt.date, dt.datetime)
+
+
+def _iso_like(value: Any) -> bool:
+    """Dates come as ISO text (or date objects): 4102444800 is not a date, whatever pydantic's
+    lax mode would make of it."""
+    if isinstance(value, bool | int | float | decimal.Decimal):
+        return False
+    return not (isinstance(value, str) and not ISO_DATE.match(value.strip()))
 
 
 def is_integer_type(annotation: Any) -> bool:

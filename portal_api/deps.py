@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from infra.audit.actor import Actor
 from infra.database import session_scope
 from infra.errors import FieldProblem, InvalidInput, NotAuthenticated, PermissionDenied
-from infra.schemas import MAX_INTEGER, is_integer_type
+from infra.schemas import ISO_DATE, MAX_INTEGER, is_date_type, is_integer_type
 from infra.tenancy.accounts import token_for, token_needs_touch, touch_token
 from infra.tenancy.models import User
 from infra.tenancy.scope import Scope, scope_for
@@ -115,11 +115,13 @@ def integers_in_range(request: Request) -> None:
     if not isinstance(route, APIRoute):
         return
     problems = []
-    for name in _integer_parameters(route):
-        for raw in _raw_values(request, name):
-            if parse_int64(raw) is None:
-                problems.append(FieldProblem(name, INTEGER_RULE))
-                break
+    integers, dates = _typed_parameters(route)
+    for name in integers:
+        if any(parse_int64(raw) is None for raw in _raw_values(request, name)):
+            problems.append(FieldProblem(name, INTEGER_RULE))
+    for name in dates:
+        if any(not ISO_DATE.match(raw) for raw in _raw_values(request, name)):
+            problems.append(FieldProblem(name, "must be an ISO date (YYYY-MM-DD)"))
     if problems:
         raise InvalidInput(*problems)
 
@@ -133,25 +135,29 @@ def _raw_values(request: Request, name: str) -> list[str]:
     return request.query_params.getlist(name)
 
 
-def _integer_parameters(route: APIRoute) -> frozenset[str]:
-    """Names of the route's integer path and query parameters (its dependencies' too),
-    worked out once per route and kept on it (routes are not hashable)."""
-    known: frozenset[str] | None = getattr(route, "_govcloud_integer_params", None)
+def _typed_parameters(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:
+    """Names of the route's integer and date path and query parameters (its dependencies'
+    too), worked out once per route and kept on it (routes are not hashable)."""
+    known: tuple[frozenset[str], frozenset[str]] | None = getattr(
+        route, "_govcloud_typed_params", None
+    )
     if known is None:
-        known = _find_integer_parameters(route)
-        route._govcloud_integer_params = known  # type: ignore[attr-defined]
+        known = _find_typed_parameters(route)
+        route._govcloud_typed_params = known  # type: ignore[attr-defined]
     return known
 
 
-def _find_integer_parameters(route: APIRoute) -> frozenset[str]:
-    found, stack = set(), [route.dependant]
+def _find_typed_parameters(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:
+    integers, dates, stack = set(), set(), [route.dependant]
     while stack:
         dependant = stack.pop()
         for param in (*dependant.path_params, *dependant.query_params):
             if is_integer_type(param.field_info.annotation):
-                found.add(param.alias)
+                integers.add(param.alias)
+            elif is_date_type(param.field_info.annotation):
+                dates.add(param.alias)
         stack.extend(dependant.dependencies)
-    return frozenset(found)
+    return frozenset(integers), frozenset(dates)
 
 
 # Declare on a route streaming server-sent events: ``@router.get(…, responses=EVENT_STREAM)``.

@@ -175,10 +175,20 @@ async def _integrity_error(request: Request, exc: Exception) -> Response:
     # The services check uniqueness first; this is the backstop for two requests racing.
     assert isinstance(exc, IntegrityError)
     log.warning("integrity error: %s", exc)
+    if _is_missing_reference(exc):
+        fields = [(name, "refers to a row that does not exist") for name in clashing_columns(exc)]
+        fields = fields or [("body", "refers to a row that does not exist")]
+        message = "; ".join(f"{name}: {text}" for name, text in fields)
+        return _respond(request, error_body("invalid_input", message, fields), 422)
     reason = "clashes with data written at the same time; retry"
     fields = [(name, reason) for name in clashing_columns(exc)]
     message = "; ".join(f"{name}: {text}" for name, text in fields) or f"the change {reason}"
     return _respond(request, error_body("conflict", message, fields), 409)
+
+
+def _is_missing_reference(exc: IntegrityError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code == "23503" or "FOREIGN KEY constraint failed" in str(exc.orig)
 
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
