@@ -221,11 +221,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route takes at this path (Starlette names only the first route's,
     though GET and POST on one path are two routes)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "__NONE__"})
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    methods = {
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    }
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)

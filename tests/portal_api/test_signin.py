@@ -198,5 +198,7 @@ def test_the_demo_password_meets_the_policy() -> None:
 def test_users_keep_their_own_epoch(session: Session, world: factories.World) -> None:
     """Tokens carry the epoch they were issued at (what binds them to the credential)."""
     user = session.get_one(User, world.users[Role.AUDITOR].id)
-    token, _ = accounts.issue_token(session, user=user, name="x", expires_in_days=None, actor=SYSTEM)
+    token, _ = accounts.issue_token(
+        session, user=user, name="x", expires_in_days=None, actor=SYSTEM
+    )
     assert token.credential_epoch == user.session_epoch
