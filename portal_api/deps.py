@@ -126,6 +126,16 @@ def integers_in_range(request: Request) -> None:
         raise InvalidInput(*problems)
 
 
+def integer_path_params_parse(scope: dict[str, Any]) -> bool:
+    """Whether the integer path parameters of a matched route (its child scope) parse."""
+    route = scope.get("route")
+    if not isinstance(route, APIRoute):
+        return True
+    integers, _ = _typed_parameters(route)
+    values = scope.get("path_params") or {}
+    return all(parse_int64(str(values[name])) is not None for name in integers if name in values)
+
+
 INTEGER_RULE = f"must be an integer in digits 0-9, between {-MAX_INTEGER:,} and {MAX_INTEGER:,}"
 
 

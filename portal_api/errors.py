@@ -221,14 +221,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route takes at this path (Starlette names only the first route's,
     though GET and POST on one path are two routes)."""
-    methods = {
-        method
-        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
-        if any(
-            route.matches({**request.scope, "method": method})[0] is Match.FULL
-            for route in request.app.router.routes
-        )
-    }
+    from portal_api.deps import integer_path_params_parse
+
+    methods = set()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        for route in request.app.router.routes:
+            match, child = route.matches({**request.scope, "method": method})
+            # GET /requests/sweep matches GET /requests/{request_id} only in form: the one
+            # integer parser refuses "sweep", so GET is not a method of that path.
+            if match is Match.FULL and integer_path_params_parse(child):
+                methods.add(method)
+                break
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)
