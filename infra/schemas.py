@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 import re
 import types
+from contextvars import ContextVar
 from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
@@ -28,6 +29,9 @@ from infra.text import (
 )
 
 T = TypeVar("T")
+# Set (by the app's guard) while a JSON body is being handled: in JSON a number is a number,
+# while the pages' forms send every value as text and rely on conversion.
+JSON_INPUT: ContextVar[bool] = ContextVar("govcloud_json_input", default=False)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 __all__ = [
@@ -97,6 +101,10 @@ class InputModel(BaseModel):
     def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, bool) and cls._is_numeric(info):
             raise ValueError("expected a number, not true or false")
+        if JSON_INPUT.get() and (kind := cls._plain_number_kind(info)):
+            items = value if isinstance(value, list) else [value]
+            if any(isinstance(item, str | bool) for item in items):
+                raise ValueError(f"expected {kind} in JSON, not text or true/false")
         field = cls.model_fields.get(info.field_name or "")
         if field is not None and is_date_type(field.annotation) and not _iso_like(value):
             raise ValueError("must be an ISO date (YYYY-MM-DD), not a number")
@@ -126,9 +134,21 @@ class InputModel(BaseModel):
     @classmethod
     def _integers_fit_the_database(cls, value: Any, info: ValidationInfo) -> Any:
         # After conversion, so "99999999999999999999" from a form is caught as well.
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
-            raise ValueError(f"must be between {-MAX_INTEGER:,} and {MAX_INTEGER:,}")
+        items = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        for item in items:
+            if isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_INTEGER:
+                raise ValueError(f"must be between {-MAX_INTEGER:,} and {MAX_INTEGER:,}")
         return value
+
+    @classmethod
+    def _plain_number_kind(cls, info: ValidationInfo) -> str | None:
+        """ "an integer" or "a number" for int or float fields (and lists of them): JSON sends
+        them as numbers, not text.  (Decimal fields take text on purpose: money travels as
+        "1234.50".)"""
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None or not _plain_number(field.annotation):
+            return None
+        return "an integer" if is_integer_type(field.annotation) else "a number"
 
     @classmethod
     def _is_numeric(cls, info: ValidationInfo) -> bool:
@@ -155,6 +175,14 @@ def _declared_max_lengths(annotation: Any) -> list[int]:
         if isinstance(getattr(meta, "max_length", None), int):
             found.append(meta.max_length)
     return found
+
+
+def _plain_number(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType, Annotated, list, tuple, set, frozenset):
+        args = get_args(annotation)
+        return any(_plain_number(arg) for arg in (args[:1] if origin is Annotated else args))
+    return annotation in (int, float)
 
 
 def is_date_type(annotation: Any) -> bool:

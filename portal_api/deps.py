@@ -126,13 +126,11 @@ def integers_in_range(request: Request) -> None:
         raise InvalidInput(*problems)
 
 
-def integer_path_params_parse(scope: dict[str, Any]) -> bool:
-    """Whether the integer path parameters of a matched route (its child scope) parse."""
-    route = scope.get("route")
+def integer_path_params_parse(route: object, values: dict[str, str]) -> bool:
+    """Whether a route's integer path parameters, given as ``values``, parse."""
     if not isinstance(route, APIRoute):
         return True
     integers, _ = _typed_parameters(route)
-    values = scope.get("path_params") or {}
     return all(parse_int64(str(values[name])) is not None for name in integers if name in values)
 
 

@@ -18,7 +18,6 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from infra.all_models import Base
 from infra.errors import (
@@ -220,21 +219,30 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route takes at this path (Starlette names only the first route's,
-    though GET and POST on one path are two routes)."""
+    though GET and POST on one path are two routes).  GET /requests/sweep matches GET
+    /requests/{request_id} only in form: the one integer parser refuses "sweep", so GET is
+    not a method of that path."""
     from portal_api.deps import integer_path_params_parse
 
-    methods = set()
-    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-        for route in request.app.router.routes:
-            match, child = route.matches({**request.scope, "method": method})
-            # GET /requests/sweep matches GET /requests/{request_id} only in form: the one
-            # integer parser refuses "sweep", so GET is not a method of that path.
-            if match is Match.FULL and integer_path_params_parse(child):
-                methods.add(method)
-                break
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for context, route in _leaf_routes(request.app):
+        pattern = getattr(context, "path_regex", None)
+        found = pattern.match(path) if pattern is not None else None
+        if found and integer_path_params_parse(route, found.groupdict()):
+            methods |= set(getattr(context, "methods", None) or ())
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)
+
+
+def _leaf_routes(app: FastAPI) -> list[tuple[Any, Any]]:
+    """(matching context, original route) of every route, included routers unfolded."""
+    try:
+        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined]
+    except ImportError:  # FastAPI before routers were included lazily
+        return [(route, route) for route in app.routes]
+    return [(c, c.original_route) for c in iter_route_contexts(app.routes)]
 
 
 def install(app: FastAPI) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from infra.schemas import JSON_INPUT
 from infra.text import (
     DEFAULT_MAX_TEXT,
     MAX_JSON_DEPTH,
@@ -131,7 +132,7 @@ class Guard:
             return
         send = self._with_headers(scope, send)
         try:
-            receive = await self._checked(scope, receive)
+            receive, is_json = await self._checked(scope, receive)
         except Refused as refused:
             body, headers = _answer(refused)
             payload = json.dumps(body, ensure_ascii=False).encode()
@@ -140,9 +141,13 @@ class Guard:
             )
             await send({"type": "http.response.body", "body": payload})
             return
-        await self.app(scope, receive, send)
+        token = JSON_INPUT.set(is_json)  # in JSON a number is a number (forms send text)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            JSON_INPUT.reset(token)
 
-    async def _checked(self, scope: Scope, receive: Receive) -> Receive:
+    async def _checked(self, scope: Scope, receive: Receive) -> tuple[Receive, bool]:
         path_problem = text_problem(scope.get("path", ""))
         if path_problem:
             raise Refused(422, "path", path_problem)
@@ -154,13 +159,14 @@ class Guard:
         if declared.isdigit() and int(declared) > limit:
             raise Refused(413, "body", f"larger than the limit of {limit:,} bytes")
         if scope.get("method") in ("GET", "HEAD", "OPTIONS", "DELETE") and not declared:
-            return receive
+            return receive, False
         body = await _read(receive, limit)
-        if kind == b"application/json" or kind.endswith(b"+json"):
+        is_json = kind == b"application/json" or kind.endswith(b"+json")
+        if is_json:
             check_json(body)
         elif kind == b"application/x-www-form-urlencoded":
             check_form(body)
-        return _replay(body, receive)
+        return _replay(body, receive), is_json
 
     def _with_headers(self, scope: Scope, send: Send) -> Send:
         docs = scope.get("path", "").startswith(self.docs_prefix)
