@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from infra.audit.actor import Actor
 from infra.database import session_scope
@@ -116,6 +117,8 @@ def integers_in_range(request: Request) -> None:
         return
     problems = []
     integers, dates = _typed_parameters(route)
+    if not integer_path_params_parse(route, dict(request.path_params)):
+        _not_this_route(request)
     for name in integers:
         if any(parse_int64(raw) is None for raw in _raw_values(request, name)):
             problems.append(FieldProblem(name, INTEGER_RULE))
@@ -124,6 +127,17 @@ def integers_in_range(request: Request) -> None:
             problems.append(FieldProblem(name, "must be an ISO date (YYYY-MM-DD)"))
     if problems:
         raise InvalidInput(*problems)
+
+
+def _not_this_route(request: Request) -> None:
+    """GET /discovery/targets/import reached GET /discovery/targets/{target_id} only because
+    routing does not know ids are integers: when other routes take this path, the answer is
+    the router's — 405 with their methods; otherwise the 422 below names the parameter."""
+    from portal_api.errors import allowed_methods
+
+    allowed = allowed_methods(request)
+    if allowed and request.method not in allowed:
+        raise StarletteHTTPException(405, headers={"Allow": ", ".join(allowed)})
 
 
 def integer_path_params_parse(route: object, values: dict[str, str]) -> bool:

@@ -114,7 +114,12 @@ def import_known_hosts(session: Session, *, text: str, actor: Actor) -> list[Kno
             address, port = name, 22
             if name.startswith("["):
                 address, _, port_text = name[1:].partition("]:")
-                port = int(port_text)
+                parsed = parse_int64(port_text)
+                if parsed is None:
+                    raise InvalidInput.one(
+                        f"line {number}", f"{name[:80]!r}: the port is no integer"
+                    )
+                port = parsed
             try:
                 key = KnownHostKeyCreate(
                     address=address, port=port, key_type=parts[1], key=parts[2]
