@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -190,6 +190,30 @@ def _is_missing_reference(exc: IntegrityError) -> bool:
     return code == "23503" or "FOREIGN KEY constraint failed" in str(exc.orig)
 
 
+INT32 = 2**31 - 1
+
+
+async def _data_error(request: Request, exc: Exception) -> Response:
+    """A value the database cannot hold (PostgreSQL's INTEGER ids are 32-bit: an id of
+    2**40 is no id at all): 422 naming the parameters that carried it."""
+    assert isinstance(exc, DataError)
+    log.info("data error: %s", exc.orig)
+    params = exc.params if isinstance(exc.params, dict) else {}
+    names = sorted(
+        {
+            re.sub(r"_\d+$", "", key)
+            for key, value in params.items()
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT32
+        }
+    )
+    reason = "is beyond what the database stores for it"
+    fields = [(name, reason) for name in names] or [
+        ("body", "holds a value the database cannot store")
+    ]
+    message = "; ".join(f"{name}: {text}" for name, text in fields)
+    return _respond(request, error_body("invalid_input", message, fields), 422)
+
+
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
 
 
@@ -239,7 +263,7 @@ def allowed_methods(request: Request) -> list[str]:
 def _leaf_routes(app: FastAPI) -> list[tuple[Any, Any]]:
     """(matching context, original route) of every route, included routers unfolded."""
     try:
-        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined]
+        from fastapi.routing import iter_route_contexts
     except ImportError:  # FastAPI before routers were included lazily
         return [(route, route) for route in app.routes]
     return [(c, c.original_route) for c in iter_route_contexts(app.routes)]
@@ -249,4 +273,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(GovcloudError, _govcloud_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

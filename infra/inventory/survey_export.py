@@ -9,6 +9,7 @@ neutralised on the way out (``survey_files``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -42,7 +43,7 @@ def _rooms(session: Session, scope: Scope) -> Iterator[SurveyRow]:
             code=site.code,
             department=department,
             name=site.name,
-            floor_area_m2=site.floor_area_m2 or 0,
+            floor_area_m2=site.floor_area_m2 or Decimal(0),
             address=site.address,
         )
 

@@ -12,7 +12,7 @@ import math
 import secrets
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from infra.audit.actor import Actor
 from infra.audit.service import record
@@ -36,14 +36,16 @@ def _window() -> tuple[dt.timedelta, int, int]:
     )
 
 
-def _retry_after(session: Session, column: object, value: str, limit: int) -> int | None:
+def _retry_after(
+    session: Session, column: InstrumentedAttribute[str], value: str, limit: int
+) -> int | None:
     """Seconds until ``value`` may try again, or None when it is under its limit."""
     window, _, _ = _window()
     now = utcnow()
     recent = list(
         session.scalars(
             select(SignInAttempt.at)
-            .where(column == value, SignInAttempt.succeeded.is_(False))  # type: ignore[operator]
+            .where(column == value, SignInAttempt.succeeded.is_(False))
             .where(SignInAttempt.at > now - window)
             .order_by(SignInAttempt.at.desc())
             .limit(limit)

@@ -316,3 +316,16 @@ def _big_workbook() -> bytes:
 
 def test_site_rows_stay_untouched_by_refused_uploads(session: Session, surveyed: None) -> None:
     assert session.scalar(select(func.count()).select_from(Site)) == 2
+
+
+def test_an_id_beyond_the_column_is_a_422_naming_it(
+    client: TestClient, world: factories.World
+) -> None:
+    """Before: on PostgreSQL (32-bit INTEGER ids) ``?department_id=-8806462411`` answered 500
+    "integer out of range" (found by schemathesis)."""
+    response = client.get(
+        "/api/v1/quotas?department_id=-8806462411", headers=world.headers[Role.OPERATOR]
+    )
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert response.json()["fields"][0]["field"] == "department_id"

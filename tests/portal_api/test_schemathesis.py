@@ -68,7 +68,7 @@ CONFIG = SchemathesisConfig.from_dict(
             "positive_data_acceptance": {
                 "expected-statuses": ["2xx", "401", "403", "404", "409", "422", "429"]
             }
-        }
+        },
     }
 )
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", CURRENT, config=CONFIG)
