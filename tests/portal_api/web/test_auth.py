@@ -146,7 +146,7 @@ def _session_cookie(client: TestClient, user: User, *, issued: int | None = None
     settings = client.app.state.settings  # type: ignore[attr-defined]
     response = StarletteResponse()
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
-        sid = open_web_session(session, user=session.get(User, user.id))
+        sid = open_web_session(session, user=session.get_one(User, user.id))
     with pytest.MonkeyPatch.context() as patched:
         if issued is not None:
             patched.setattr(TimestampSigner, "get_timestamp", lambda _self: issued)
