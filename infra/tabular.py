@@ -14,9 +14,11 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from infra.text import neutralise_cell
 
 
 @dataclass(frozen=True)
@@ -146,3 +148,39 @@ class Oversize:
 
     def __str__(self) -> str:
         return f"longer than {self.limit:,} characters"
+
+
+# -- writing: every export goes through these, so no cell is ever a live formula ----------
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV of ``rows`` under ``header``; text a spreadsheet would run as a formula gets a
+    leading apostrophe (numbers such as ``-5.00`` stay numbers)."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([neutralise_cell(name) for name in header])
+    for row in rows:
+        writer.writerow(["" if cell is None else neutralise_cell(cell) for cell in row])
+    return out.getvalue()
+
+
+def xlsx_bytes(sheets: Mapping[str, tuple[Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """A workbook with one sheet per entry; text never becomes a formula (openpyxl writes any
+    string starting with "=" as one), Decimals travel as text (a float would round them)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, (header, rows) in sheets.items():
+        sheet = book.create_sheet(title[:31])
+        sheet.append([neutralise_cell(name) for name in header])
+        for row in rows:
+            sheet.append([_xlsx_cell(cell) for cell in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    return neutralise_cell(str(value))

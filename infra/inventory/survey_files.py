@@ -9,9 +9,7 @@ line 1), the column and the reason; nothing is guessed.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,8 +19,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from infra.inventory.survey import ROW_TYPE_BY_KIND, ROW_TYPES, SurveyRow, columns
-from infra.tabular import LIMITS, Oversize, TableError, csv_rows, decode, xlsx_sheets
-from infra.text import neutralise_cell, restore_cell
+from infra.tabular import (
+    LIMITS,
+    Oversize,
+    TableError,
+    csv_rows,
+    csv_text,
+    decode,
+    xlsx_bytes,
+    xlsx_sheets,
+)
+from infra.text import restore_cell
 
 MAX_ROWS = LIMITS.max_rows
 # At most this many problems are kept per upload: the answer stays small whatever the file.
@@ -314,35 +321,15 @@ def read_file(file: str, data: bytes, *, kind: str | None = None) -> SurveyBatch
 def write_csv(kind: str, rows: Iterable[SurveyRow]) -> str:
     """Rows of one kind as CSV text with the canonical header (what ``read_csv`` reads)."""
     header = columns(ROW_TYPE_BY_KIND[kind])
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        dumped = row.model_dump(mode="json")
-        writer.writerow(
-            ["" if dumped[name] is None else neutralise_cell(dumped[name]) for name in header]
-        )
-    return out.getvalue()
+    dumped = (row.model_dump(mode="json") for row in rows)
+    return csv_text(header, ([d[name] for name in header] for d in dumped))
 
 
 def write_xlsx(rows_by_kind: dict[str, list[SurveyRow]]) -> bytes:
     """A workbook with a sheet per kind and the canonical headers (what ``read_xlsx`` reads)."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
+    sheets = {}
     for kind, rows in rows_by_kind.items():
-        sheet = book.create_sheet(kind)
         header = columns(ROW_TYPE_BY_KIND[kind])
-        sheet.append(header)
-        for row in rows:
-            dumped = row.model_dump(mode="json")
-            sheet.append([_xlsx_value(dumped[name]) for name in header])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _xlsx_value(value: Any) -> Any:
-    # Decimals travel as text: a spreadsheet's float would round 4358.75 on the way back.
-    # Text never becomes a live formula: openpyxl writes any string starting with "=" as one.
-    return value if value is None or isinstance(value, int) else neutralise_cell(str(value))
+        dumped = [row.model_dump(mode="json") for row in rows]
+        sheets[kind] = (header, [[d[name] for name in header] for d in dumped])
+    return xlsx_bytes(sheets)
