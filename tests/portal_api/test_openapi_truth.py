@@ -42,7 +42,8 @@ def test_every_integer_is_bounded(document: dict[str, Any]) -> None:
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             if node.get("type") == "integer":
-                assert node["minimum"] >= -MAX_INTEGER and node["maximum"] <= MAX_INTEGER, node
+                assert node["minimum"] >= -MAX_INTEGER, node
+                assert node["maximum"] <= MAX_INTEGER, node
             for child in node.values():
                 walk(child)
         elif isinstance(node, list):
