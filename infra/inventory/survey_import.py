@@ -37,6 +37,7 @@ from infra.inventory.survey import (
 )
 from infra.inventory.survey_files import RowError, SourcedRow, SurveyBatch, read_file
 from infra.tenancy.models import Department
+from infra.text import text_problem
 
 MAX_REPORTED = 1000
 CHUNK = 500
@@ -360,6 +361,8 @@ def read_files(files: Sequence[tuple[str, bytes]], *, kind: str | None = None) -
     batch = SurveyBatch()
     digest = hashlib.sha256()
     for name, data in files:
+        if problem := text_problem(name):  # the name is stored (the import's source)
+            raise InvalidInput.one("files", f"a file name {problem}")
         batch.extend(read_file(name, data, kind=kind))
         digest.update(hashlib.sha256(data).digest())
     source = ", ".join(name for name, _ in files)[:500] or "survey"

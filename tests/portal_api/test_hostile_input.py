@@ -329,3 +329,21 @@ def test_an_id_beyond_the_column_is_a_422_naming_it(
     assert response.status_code in (200, 422), response.text
     if response.status_code == 422:
         assert response.json()["fields"][0]["field"] == "department_id"
+
+
+def test_a_nul_in_an_uploaded_file_name_is_refused(
+    client: TestClient, world: factories.World, session: Session
+) -> None:
+    """Before: the file name became the import's stored source: on PostgreSQL a NUL in it
+    would reach the database."""
+    before = _audit_length(session)
+    body = (
+        b"--XyZ\r\n"
+        b'Content-Disposition: form-data; name="files"; filename="rooms\x00.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + SURVEY["rooms.csv"].encode() + b"\r\n--XyZ--\r\n"
+    )
+    headers = {**world.headers[Role.OPERATOR], "content-type": "multipart/form-data; boundary=XyZ"}
+    response = client.post("/api/v1/inventory/surveys", content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["fields"][0]["field"] == "files"
+    assert _audit_length(session) == before
