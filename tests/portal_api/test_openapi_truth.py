@@ -18,7 +18,10 @@ from infra.text import MAX_INTEGER
 def document() -> dict[str, Any]:
     from portal_api.app import create_app
 
-    return TestClient(create_app(with_pages=False)).get("/api/v1/openapi.json").json()
+    found: dict[str, Any] = (
+        TestClient(create_app(with_pages=False)).get("/api/v1/openapi.json").json()
+    )
+    return found
 
 
 def _operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
