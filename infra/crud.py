@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
 from infra.database import Base
-from infra.errors import Conflict, NotFound
+from infra.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from infra.schemas import Page, PageParams
 
 M = TypeVar("M", bound=Base)
@@ -51,7 +51,9 @@ def ensure_unique(
 def add_audited(
     session: Session, row: M, *, actor: Actor, entity: str, department_id: int | None = None
 ) -> M:
-    """Insert ``row`` and append its creation to the audit chain, in one transaction."""
+    """Insert ``row`` and append its creation to the audit chain, in one transaction; a
+    reference to a row that does not exist is a 422 naming the field (not a clash)."""
+    check_references(session, row)
     session.add(row)
     session.flush()
     record(
@@ -64,6 +66,24 @@ def add_audited(
         department_id=department_id,
     )
     return row
+
+
+def check_references(session: Session, row: Base) -> None:
+    """Every foreign key ``row`` sets must name an existing row: InvalidInput naming the column
+    otherwise (the database's refusal would come later and say less)."""
+    problems = []
+    for column in row.__table__.columns:
+        value = getattr(row, column.key, None)
+        if value is None:
+            continue
+        for key in column.foreign_keys:
+            target = key.column
+            found = session.scalar(select(target).where(target == value).limit(1))
+            if found is None:
+                what = target.table.name.removesuffix("s").replace("_", " ")
+                problems.append(FieldProblem(column.key, f"{what} {value} does not exist"))
+    if problems:
+        raise InvalidInput(*problems)
 
 
 def update_audited(

@@ -64,3 +64,13 @@ class NotAuthenticated(GovcloudError):
 
 class PermissionDenied(GovcloudError):
     code = "permission_denied"
+
+
+class TooManyAttempts(GovcloudError):
+    """Sign-in refused for a while: too many wrong passwords for the account or the address."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)

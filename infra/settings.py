@@ -51,6 +51,11 @@ class WebSettings(BaseModel):
 class SecuritySettings(BaseModel):
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=8, le=1_048_576)
+    # Sign-in throttling: this many wrong passwords within the window lock the account (or
+    # the source address) until the oldest of them leaves the window.
+    signin_window_s: int = Field(default=15 * 60, ge=1)
+    signin_failures_per_account: int = Field(default=5, ge=1)
+    signin_failures_per_source: int = Field(default=20, ge=1)
 
 
 class InventorySettings(BaseModel):

@@ -38,6 +38,8 @@ from portal_api.api import (
     users,
 )
 from portal_api.deps import PUBLIC, integers_in_range
+from portal_api.guards import Guard
+from portal_api.openapi import truthful_openapi
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ API_PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(integers_in_range)])
+    router = APIRouter(prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     for module in (
         health,
         auth,
@@ -103,6 +105,13 @@ def create_app(
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         lifespan=lifespan,
+        # One integer parser for every route's path and query parameters, pages included.
+        dependencies=[Depends(integers_in_range)],
+    )
+    app.add_middleware(
+        Guard,
+        docs_prefix=f"{API_PREFIX}/docs",
+        own_body_checks=frozenset({f"{API_PREFIX}/metrics/batches"}),
     )
     app.state.settings = settings
     app.state.session_factory = factory
@@ -129,4 +138,5 @@ def create_app(
         from portal_api.web import install as install_pages
 
         install_pages(app)
+    truthful_openapi(app)
     return app

@@ -9,20 +9,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from infra.audit.actor import Actor
 from infra.database import session_scope
 from infra.errors import FieldProblem, InvalidInput, NotAuthenticated, PermissionDenied
-from infra.schemas import MAX_INTEGER, is_numeric_type
+from infra.schemas import ISO_DATE, MAX_INTEGER, is_date_type, is_integer_type
 from infra.tenancy.accounts import token_for, token_needs_touch, touch_token
 from infra.tenancy.models import User
 from infra.tenancy.scope import Scope, scope_for
+from infra.text import parse_int64
 from portal_api.permissions import RULES, Permission
 
 log = logging.getLogger(__name__)
@@ -106,45 +108,92 @@ class Allow:
 
 
 def integers_in_range(request: Request) -> None:
-    """Refuse integer path and query parameters beyond what the database stores, on every
-    backend alike (SQLite cannot even bind them; PostgreSQL would quietly find nothing)."""
+    """The one parser for integer path and query parameters, on every route (installed on the
+    app): ASCII digits only (``³`` and ``٣`` are not numbers, ``true`` and ``1.0`` are not
+    integers) within what every backend stores (SQLite cannot bind more; PostgreSQL would
+    quietly find nothing).  Runs before sign-in, so a bad number is a 422 even anonymously."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    params = {**request.path_params, **request.query_params}
-    problems = [
-        FieldProblem(name, f"must be between {-MAX_INTEGER:,} and {MAX_INTEGER:,}")
-        for name in _integer_parameters(route)
-        if isinstance(params.get(name), str) and _beyond_integers(params[name])
-    ]
+    problems = []
+    integers, dates = _typed_parameters(route)
+    if not integer_path_params_parse(route, dict(request.path_params)):
+        _not_this_route(request)
+    for name in integers:
+        if any(parse_int64(raw) is None for raw in _raw_values(request, name)):
+            problems.append(FieldProblem(name, INTEGER_RULE))
+    for name in dates:
+        if any(not ISO_DATE.match(raw) for raw in _raw_values(request, name)):
+            problems.append(FieldProblem(name, "must be an ISO date (YYYY-MM-DD)"))
     if problems:
         raise InvalidInput(*problems)
 
 
-def _integer_parameters(route: APIRoute) -> frozenset[str]:
-    """Names of the route's integer path and query parameters (its dependencies' too),
-    worked out once per route and kept on it (routes are not hashable)."""
-    known: frozenset[str] | None = getattr(route, "_govcloud_integer_params", None)
+def _not_this_route(request: Request) -> None:
+    """GET /discovery/targets/import reached GET /discovery/targets/{target_id} only because
+    routing does not know ids are integers: when other routes take this path, the answer is
+    the router's — 405 with their methods; otherwise the 422 below names the parameter."""
+    from portal_api.errors import allowed_methods
+
+    allowed = allowed_methods(request)
+    if allowed and request.method not in allowed:
+        raise StarletteHTTPException(405, headers={"Allow": ", ".join(allowed)})
+
+
+def integer_path_params_parse(route: object, values: dict[str, str]) -> bool:
+    """Whether a route's integer path parameters, given as ``values``, parse."""
+    if not isinstance(route, APIRoute):
+        return True
+    integers, _ = _typed_parameters(route)
+    return all(parse_int64(str(values[name])) is not None for name in integers if name in values)
+
+
+INTEGER_RULE = f"must be an integer in digits 0-9, between {-MAX_INTEGER:,} and {MAX_INTEGER:,}"
+
+
+def _raw_values(request: Request, name: str) -> list[str]:
+    if name in request.path_params:
+        return [str(request.path_params[name])]
+    return request.query_params.getlist(name)
+
+
+def _typed_parameters(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:
+    """Names of the route's integer and date path and query parameters (its dependencies'
+    too), worked out once per route and kept on it (routes are not hashable)."""
+    known: tuple[frozenset[str], frozenset[str]] | None = getattr(
+        route, "_govcloud_typed_params", None
+    )
     if known is None:
-        known = _find_integer_parameters(route)
-        route._govcloud_integer_params = known  # type: ignore[attr-defined]
+        known = _find_typed_parameters(route)
+        route._govcloud_typed_params = known  # type: ignore[attr-defined]
     return known
 
 
-def _find_integer_parameters(route: APIRoute) -> frozenset[str]:
-    found, stack = set(), [route.dependant]
+def _find_typed_parameters(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:
+    integers, dates, stack = set(), set(), [route.dependant]
     while stack:
         dependant = stack.pop()
         for param in (*dependant.path_params, *dependant.query_params):
-            if is_numeric_type(param.field_info.annotation):
-                found.add(param.alias)
+            if is_integer_type(param.field_info.annotation):
+                integers.add(param.alias)
+            elif is_date_type(param.field_info.annotation):
+                dates.add(param.alias)
         stack.extend(dependant.dependencies)
-    return frozenset(found)
+    return frozenset(integers), frozenset(dates)
 
 
-def _beyond_integers(value: str) -> bool:
-    digits = value.strip().removeprefix("-")
-    return digits.isdigit() and (len(digits) > 19 or int(digits) > MAX_INTEGER)
+# Declare on a route streaming server-sent events: ``@router.get(…, responses=EVENT_STREAM)``.
+EVENT_STREAM: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-sent events (one `event:`/`data:` block per event)",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+
+def source_of(request: Request) -> str:
+    """The caller's address, as sign-in throttling counts it."""
+    return request.client.host if request.client else "unknown"
 
 
 class Public:

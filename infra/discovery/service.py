@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import ipaddress
 from typing import Any
 
@@ -23,11 +21,16 @@ __all__ = ["KnownHostKey", "KnownHostKeyCreate"]
 from infra.discovery.secrets import seal
 from infra.discovery.ssh import fingerprint, public_fingerprint
 from infra.errors import FieldProblem, InvalidInput
+from infra.tabular import Limits, Oversize, TableError, csv_rows
 from infra.tenancy.scope import Scope
+from infra.text import parse_int64, text_problem
 
 CSV_COLUMNS = ("address", "port", "label", "credential", "department_id", "host_id", "data_dirs")
 CSV_DECLARED = ("os", "vcpu", "memory_gib", "disk_gib", "role")
 MAX_CSV_ROWS = 5000
+CSV_LIMITS = Limits(
+    max_bytes=8 * 1024 * 1024, max_rows=MAX_CSV_ROWS, max_columns=32, max_field=4000
+)
 
 
 def create_credential(session: Session, *, data: CredentialCreate, actor: Actor) -> SshCredential:
@@ -111,7 +114,12 @@ def import_known_hosts(session: Session, *, text: str, actor: Actor) -> list[Kno
             address, port = name, 22
             if name.startswith("["):
                 address, _, port_text = name[1:].partition("]:")
-                port = int(port_text)
+                parsed = parse_int64(port_text)
+                if parsed is None:
+                    raise InvalidInput.one(
+                        f"line {number}", f"{name[:80]!r}: the port is no integer"
+                    )
+                port = parsed
             try:
                 key = KnownHostKeyCreate(
                     address=address, port=port, key_type=parts[1], key=parts[2]
@@ -168,19 +176,30 @@ def import_targets_csv(
     Columns: address (required), port, label, credential (name), department_id, host_id,
     data_dirs (``;``-separated), and declared facts os, vcpu, memory_gib, disk_gib, role.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames or "address" not in reader.fieldnames:
+    try:
+        lines = list(csv_rows(text.lstrip("\ufeff"), CSV_LIMITS))
+    except TableError as exc:  # bare CRs are fine; a row too wide or too many rows is not
+        raise InvalidInput.one("csv", f"line {exc.line}: {exc.message}") from None
+    fieldnames = [str(c).strip() for c in lines[0][1]] if lines else []
+    if not fieldnames or "address" not in fieldnames:
         raise InvalidInput.one("csv", "the header must name at least the 'address' column")
-    unknown = set(reader.fieldnames) - set(CSV_COLUMNS) - set(CSV_DECLARED)
+    unknown = set(fieldnames) - set(CSV_COLUMNS) - set(CSV_DECLARED)
     if unknown:
-        raise InvalidInput.one("csv", f"unknown columns {sorted(unknown)}")
+        raise InvalidInput.one("csv", f"unknown columns {sorted(unknown)[:20]}")
     credentials = {c.name: c.id for c in session.scalars(select(SshCredential))}
     problems: list[FieldProblem] = []
     made: list[DiscoveryTarget] = []
     seen: set[tuple[str, int]] = set()
-    for number, raw in enumerate(reader, start=2):
+    for number, cells in lines[1:]:
+        if not cells:
+            continue
         if number - 1 > MAX_CSV_ROWS:
             raise InvalidInput.one("csv", f"at most {MAX_CSV_ROWS} rows")
+        too_long = [c for c in cells if isinstance(c, Oversize)]
+        if too_long:
+            problems.append(FieldProblem(f"line {number}", f"a cell is {too_long[0]}"))
+            continue
+        raw = dict(zip(fieldnames, cells, strict=False))
         row = {k: (v or "").strip() for k, v in raw.items() if k}
         where = f"line {number}"
         try:
@@ -189,11 +208,13 @@ def import_targets_csv(
                 raise InvalidInput.one("credential", f"no credential named {cred!r}")
             data = TargetCreate(
                 address=row["address"],
-                port=int(row.get("port") or 22),
+                port=_integer(row.get("port") or "22", "port"),
                 label=row.get("label") or None,
                 credential_id=credentials.get(cred) if cred else None,
-                department_id=int(row["department_id"]) if row.get("department_id") else None,
-                host_id=int(row["host_id"]) if row.get("host_id") else None,
+                department_id=_integer(row["department_id"], "department_id")
+                if row.get("department_id")
+                else None,
+                host_id=_integer(row["host_id"], "host_id") if row.get("host_id") else None,
                 data_dirs=[d for d in (row.get("data_dirs") or "").split(";") if d],
             )
             _check_refs(session, data, scope)
@@ -238,13 +259,22 @@ def _declared(row: dict[str, str]) -> dict[str, Any]:
         if not value:
             continue
         if name in ("vcpu", "memory_gib", "disk_gib"):
-            number = int(value)
+            number = _integer(value, name)
             if number < 0 or number > 1_000_000:
                 raise ValueError(f"{name}: between 0 and 1000000")
             declared[name] = number
         else:
+            if problem := text_problem(value):
+                raise ValueError(f"{name}: {problem}")
             declared[name] = value[:200]
     return declared
+
+
+def _integer(value: str, name: str) -> int:
+    number = parse_int64(value.strip())
+    if number is None:
+        raise ValueError(f"{name}: must be an integer in digits 0-9")
+    return number
 
 
 def get_target(session: Session, *, target_id: int, scope: Scope) -> DiscoveryTarget:

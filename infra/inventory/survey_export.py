@@ -1,9 +1,15 @@
 """The legacy estate back out as survey rows (what the importer reads, so a round trip is a
-no-op), limited to what the caller's scope may see."""
+no-op), limited to what the caller's scope may see.
+
+Rows are built without validation (``model_construct``): the export writes what is stored, and a
+value the survey form would not accept (a host named "db server 1" through the API) must not
+stop everyone who can see it from exporting.  Text that a spreadsheet would run as a formula is
+neutralised on the way out (``survey_files``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -33,11 +39,11 @@ def _rooms(session: Session, scope: Scope) -> Iterator[SurveyRow]:
         .order_by(Site.code)
     )
     for site, department in session.execute(query):
-        yield RoomRow(
+        yield RoomRow.model_construct(
             code=site.code,
             department=department,
             name=site.name,
-            floor_area_m2=site.floor_area_m2 or 0,
+            floor_area_m2=site.floor_area_m2 or Decimal(0),
             address=site.address,
         )
 
@@ -51,7 +57,7 @@ def _applications(session: Session, scope: Scope) -> Iterator[SurveyRow]:
         .order_by(Application.code)
     )
     for app, department, room in session.execute(query):
-        yield ApplicationRow(
+        yield ApplicationRow.model_construct(
             code=app.code,
             department=department,
             name=app.name,
@@ -70,7 +76,7 @@ def _servers(session: Session, scope: Scope) -> Iterator[SurveyRow]:
         .order_by(Host.name)
     )
     for host, room, app in session.execute(query):
-        yield ServerRow(
+        yield ServerRow.model_construct(
             name=host.name,
             room=room,
             application=app,
@@ -93,7 +99,7 @@ def _devices(session: Session, scope: Scope) -> Iterator[SurveyRow]:
         .order_by(Device.name)
     )
     for device, room in session.execute(query):
-        yield DeviceRow(
+        yield DeviceRow.model_construct(
             name=device.name,
             room=room,
             device_type=device.kind,
@@ -112,7 +118,7 @@ def _lines(session: Session, scope: Scope) -> Iterator[SurveyRow]:
         .order_by(CarrierLink.circuit_id)
     )
     for link, code in session.execute(query):
-        yield LineRow(
+        yield LineRow.model_construct(
             circuit_id=link.circuit_id,
             carrier=link.carrier,
             bandwidth_mbps=link.bandwidth_mbps,

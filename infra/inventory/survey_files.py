@@ -9,9 +9,7 @@ line 1), the column and the reason; nothing is guessed.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,8 +19,21 @@ from typing import Any
 from pydantic import ValidationError
 
 from infra.inventory.survey import ROW_TYPE_BY_KIND, ROW_TYPES, SurveyRow, columns
+from infra.tabular import (
+    LIMITS,
+    Oversize,
+    TableError,
+    csv_rows,
+    csv_text,
+    decode,
+    xlsx_bytes,
+    xlsx_sheets,
+)
+from infra.text import restore_cell
 
-MAX_ROWS = 100_000
+MAX_ROWS = LIMITS.max_rows
+# At most this many problems are kept per upload: the answer stays small whatever the file.
+MAX_ERRORS = 1000
 
 # The Chinese words on a city's survey form, by survey kind and field.
 KIND_ALIASES = {
@@ -169,21 +180,35 @@ def _cell(value: Any) -> Any:
     if isinstance(value, dt.date):  # a purchase date where the form asks for the year
         return value.year
     if isinstance(value, str):
-        value = value.strip()
+        value = restore_cell(value.strip())
         return value or None
     return value
 
 
 def parse_rows(file: str, kind: str, lines: Iterator[tuple[int, Sequence[Any]]]) -> SurveyBatch:
-    """Validate the rows of one sheet whose first line is the header."""
+    """Validate the rows of one sheet whose first line is the header; a table the reader
+    gives up on (too big, unreadable) is one more problem, at its line."""
     batch = SurveyBatch()
+    try:
+        _parse_rows(batch, file, kind, lines)
+    except TableError as exc:
+        batch.errors.append(RowError(file, exc.line, "", exc.message))
+    return batch
+
+
+def _parse_rows(
+    batch: SurveyBatch, file: str, kind: str, lines: Iterator[tuple[int, Sequence[Any]]]
+) -> None:
     row_type = ROW_TYPE_BY_KIND[kind]
     known = columns(row_type)
     try:
         _, header_cells = next(lines)
     except StopIteration:
         batch.errors.append(RowError(file, 0, "", "the file is empty: no header line"))
-        return batch
+        return
+    if any(isinstance(c, Oversize) for c in header_cells):
+        batch.errors.append(RowError(file, 1, "", "a header cell is too long"))
+        return
     header = [_normalise_header(c) for c in header_cells]
     for position, name in enumerate(header):
         if name and name not in known:
@@ -196,11 +221,19 @@ def parse_rows(file: str, kind: str, lines: Iterator[tuple[int, Sequence[Any]]])
         if name not in header:
             batch.errors.append(RowError(file, 1, name, "required column is missing"))
     if batch.errors:
-        return batch
+        return
     for line, cells in lines:
-        if line - 1 > MAX_ROWS:
-            batch.errors.append(RowError(file, line, "", f"more than {MAX_ROWS} rows"))
+        if len(batch.errors) >= MAX_ERRORS:
+            batch.errors.append(RowError(file, line, "", f"more than {MAX_ERRORS} problems"))
             break
+        oversize = [
+            RowError(file, line, header[i] if i < len(header) else "", str(c))
+            for i, c in enumerate(cells)
+            if isinstance(c, Oversize)
+        ]
+        if oversize:
+            batch.errors.extend(oversize)
+            continue
         values = {
             name: _cell(value)
             for name, value in zip(header, cells, strict=False)
@@ -224,28 +257,17 @@ def parse_rows(file: str, kind: str, lines: Iterator[tuple[int, Sequence[Any]]])
                 reason = str(error["msg"]).removeprefix("Value error, ")
                 given = values.get(column)
                 if given is not None:
-                    reason += f" (given {given!r})"
+                    reason += f" (given {repr(given)[:80]})"
                 batch.errors.append(RowError(file, line, column, reason))
-    return batch
-
-
-def _decode(file: str, data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError(f"{file}: neither UTF-8 nor GB18030 text")
 
 
 def read_csv(file: str, data: bytes, *, kind: str | None = None) -> SurveyBatch:
     """One CSV file of one kind (from ``kind``, else the file name, else the header)."""
     try:
-        text = _decode(file, data)
-    except ValueError as exc:
-        return SurveyBatch(errors=[RowError(file, 0, "", str(exc))])
-    reader = csv.reader(io.StringIO(text, newline=""))
-    lines = ((reader.line_num, row) for row in reader)
+        text = decode(data)
+    except TableError as exc:
+        return SurveyBatch(errors=[RowError(file, 0, "", f"{file}: {exc.message}")])
+    lines = csv_rows(text)
     kind = kind or _kind_of_name(PurePath(file).stem) or _kind_of_header(text)
     if kind is None:
         kinds = ", ".join(ROW_TYPE_BY_KIND)
@@ -255,7 +277,10 @@ def read_csv(file: str, data: bytes, *, kind: str | None = None) -> SurveyBatch:
 
 
 def _kind_of_header(text: str) -> str | None:
-    first = next(csv.reader(io.StringIO(text, newline="")), [])
+    try:
+        _, first = next(csv_rows(text.split("\n", 1)[0][: LIMITS.max_field]), (1, []))
+    except TableError:
+        return None
     header = {_normalise_header(c) for c in first} - {""}
     for row_type in ROW_TYPES:
         required = {n for n, f in row_type.model_fields.items() if f.is_required()}
@@ -266,30 +291,19 @@ def _kind_of_header(text: str) -> str | None:
 
 def read_xlsx(file: str, data: bytes) -> SurveyBatch:
     """A workbook with one sheet per kind, named after it (rooms, servers… or 机房, 服务器…)."""
-    from openpyxl import load_workbook  # the one module that reads workbooks
-
     batch = SurveyBatch()
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        batch.errors.append(RowError(file, 0, "", f"not a readable XLSX workbook: {exc}"))
-        return batch
-    try:
-        for sheet in book.worksheets:
-            kind = _kind_of_name(sheet.title)
-            cells = (
-                (number, list(values))
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            )
+        for title, cells in xlsx_sheets(data):
+            kind = _kind_of_name(title)
             if kind is None:
-                if any(any(v is not None for v in values) for _, values in cells):
+                if any(values for _, values in cells):
                     kinds = ", ".join(ROW_TYPE_BY_KIND)
-                    reason = f"unknown sheet {sheet.title!r}: name it one of {kinds}"
+                    reason = f"unknown sheet {title[:60]!r}: name it one of {kinds}"
                     batch.errors.append(RowError(file, 0, "", reason))
                 continue
-            batch.extend(parse_rows(f"{file}[{sheet.title}]", kind, cells))
-    finally:
-        book.close()
+            batch.extend(parse_rows(f"{file}[{title[:60]}]", kind, cells))
+    except TableError as exc:
+        batch.errors.append(RowError(file, exc.line, "", exc.message))
     return batch
 
 
@@ -307,32 +321,15 @@ def read_file(file: str, data: bytes, *, kind: str | None = None) -> SurveyBatch
 def write_csv(kind: str, rows: Iterable[SurveyRow]) -> str:
     """Rows of one kind as CSV text with the canonical header (what ``read_csv`` reads)."""
     header = columns(ROW_TYPE_BY_KIND[kind])
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        dumped = row.model_dump(mode="json")
-        writer.writerow(["" if dumped[name] is None else dumped[name] for name in header])
-    return out.getvalue()
+    dumped = (row.model_dump(mode="json") for row in rows)
+    return csv_text(header, ([d[name] for name in header] for d in dumped))
 
 
 def write_xlsx(rows_by_kind: dict[str, list[SurveyRow]]) -> bytes:
     """A workbook with a sheet per kind and the canonical headers (what ``read_xlsx`` reads)."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
+    sheets = {}
     for kind, rows in rows_by_kind.items():
-        sheet = book.create_sheet(kind)
         header = columns(ROW_TYPE_BY_KIND[kind])
-        sheet.append(header)
-        for row in rows:
-            dumped = row.model_dump(mode="json")
-            sheet.append([_xlsx_value(dumped[name]) for name in header])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _xlsx_value(value: Any) -> Any:
-    # Decimals travel as text: a spreadsheet's float would round 4358.75 on the way back.
-    return value if value is None or isinstance(value, int) else str(value)
+        dumped = [row.model_dump(mode="json") for row in rows]
+        sheets[kind] = (header, [[d[name] for name in header] for d in dumped])
+    return xlsx_bytes(sheets)

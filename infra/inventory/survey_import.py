@@ -37,6 +37,7 @@ from infra.inventory.survey import (
 )
 from infra.inventory.survey_files import RowError, SourcedRow, SurveyBatch, read_file
 from infra.tenancy.models import Department
+from infra.text import text_problem
 
 MAX_REPORTED = 1000
 CHUNK = 500
@@ -345,22 +346,41 @@ def import_survey(
     return report
 
 
+@dataclass(frozen=True)
+class ParsedFiles:
+    """Survey files read and checked, not yet written: the pure half of an import, done
+    before any transaction opens (``read_files``)."""
+
+    batch: SurveyBatch
+    source: str
+    digest: str
+
+
+def read_files(files: Sequence[tuple[str, bytes]], *, kind: str | None = None) -> ParsedFiles:
+    """Read and check survey files (no database: call it outside any transaction)."""
+    batch = SurveyBatch()
+    digest = hashlib.sha256()
+    for name, data in files:
+        if problem := text_problem(name):  # the name is stored (the import's source)
+            raise InvalidInput.one("files", f"a file name {problem}")
+        batch.extend(read_file(name, data, kind=kind))
+        digest.update(hashlib.sha256(data).digest())
+    source = ", ".join(name for name, _ in files)[:500] or "survey"
+    return ParsedFiles(batch=batch, source=source, digest=digest.hexdigest())
+
+
 def import_files(
     session: Session,
     *,
-    files: Sequence[tuple[str, bytes]],
+    files: Sequence[tuple[str, bytes]] | ParsedFiles,
     actor: Actor,
     kind: str | None = None,
     dry_run: bool = False,
 ) -> ImportReport:
-    """Read, check and import survey files together; ``dry_run`` reports and writes nothing."""
-    batch = SurveyBatch()
-    digest = hashlib.sha256()
-    for name, data in files:
-        batch.extend(read_file(name, data, kind=kind))
-        digest.update(hashlib.sha256(data).digest())
-    source = ", ".join(name for name, _ in files)[:500] or "survey"
-    key = digest.hexdigest()
+    """Check and import survey files together (read first, if given as bytes); ``dry_run``
+    reports and writes nothing."""
+    parsed = files if isinstance(files, ParsedFiles) else read_files(files, kind=kind)
+    batch, source, key = parsed.batch, parsed.source, parsed.digest
     if not dry_run:
         return import_survey(session, batch=batch, actor=actor, source=source, digest=key)
     savepoint = session.begin_nested()

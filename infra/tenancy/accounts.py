@@ -16,7 +16,7 @@ from infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from infra.schemas import Page, PageParams
 from infra.tenancy.enums import Role
 from infra.tenancy.models import ApiToken, Department, User
-from infra.tenancy.passwords import dummy_hash, hash_password, verify_password
+from infra.tenancy.passwords import dummy_hash, hash_password, password_problem, verify_password
 from infra.tenancy.schemas import UserCreate, UserRead, UserUpdate
 from infra.tenancy.scope import Scope
 
@@ -106,6 +106,8 @@ def _check_grant(actor: Actor, role: Role) -> None:
 def create_user(session: Session, *, scope: Scope, data: UserCreate, actor: Actor) -> User:
     """Create an account with a hashed password."""
     _check_grant(actor, data.role)
+    if problem := password_problem(data.password, username=data.username):
+        raise InvalidInput.one("password", problem)
     _check_membership(session, scope=scope, role=data.role, department_id=data.department_id)
     _check_provider(session, role=data.role, provider_id=data.provider_id)
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
@@ -159,6 +161,8 @@ def update_user(
         _check_provider(session, role=role, provider_id=provider_id)
     before = snapshot(user)
     password = changes.pop("password", None)
+    if password is not None and (problem := password_problem(password, username=user.username)):
+        raise InvalidInput.one("password", problem)
     for key, value in changes.items():
         setattr(user, key, value)
     if password is not None:
@@ -215,6 +219,7 @@ def issue_token(
         token_hash=_digest(plaintext),
         prefix=plaintext[: len(TOKEN_PREFIX) + 6],
         expires_at=expires_at,
+        credential_epoch=user.session_epoch,
     )
     session.add(token)
     session.flush()
@@ -246,8 +251,8 @@ def token_for(session: Session, plaintext: str) -> ApiToken | None:
         return None
     if token.expires_at is not None and token.expires_at <= utcnow():
         return None
-    if not token.user.is_active:
-        return None
+    if not token.user.is_active or token.credential_epoch != token.user.session_epoch:
+        return None  # deactivated, or the password changed (or was deactivated) since issue
     return token
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.resources import files
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -38,3 +39,35 @@ def dummy_hash() -> str:
 def reset_hasher() -> None:
     _hasher.cache_clear()
     dummy_hash.cache_clear()
+
+
+# -- the password policy -------------------------------------------------------------------
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """Passwords too common to allow (``common_passwords.txt``, shipped with the package)."""
+    text = files("infra.tenancy").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+def password_problem(password: str, *, username: str | None = None) -> str | None:
+    """Why ``password`` may not be used, or None: at least 12 characters, not the username
+    (nor containing it), not a well-known password."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"at most {MAX_PASSWORD_LENGTH} characters"
+    lowered = password.lower()
+    if username and username.lower() in lowered:
+        return "must not contain the username"
+    if lowered in common_passwords() or lowered.rstrip("0123456789!.") in common_passwords():
+        return "is a well-known password: choose another"
+    if len(set(password)) < 4:
+        return "uses too few different characters"
+    return None

@@ -5,18 +5,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
 
 from infra.schemas import InputModel, OutputModel
 from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind, ResourceClass, Role
+from infra.tenancy.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 from infra.zones import NetworkZone
+
+
+def _password_policy(value: str) -> str:
+    problem = password_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,62}$", strip_whitespace=True)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Username = Annotated[
     str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{2,63}$", strip_whitespace=True)
 ]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+# The policy (length, not a well-known password); "not the username" is checked by the service.
+Password = Annotated[
+    str,
+    StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH),
+    AfterValidator(_password_policy),
+]
 Locale = Literal["zh_CN", "en"]
 
 

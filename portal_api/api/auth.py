@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from infra.audit.actor import Actor
-from infra.errors import NotAuthenticated
-from infra.tenancy import accounts
+from infra.tenancy import accounts, signin
 from infra.tenancy.schemas import TokenCreate, TokenIssued, TokenLogin, TokenRead, UserRead
-from portal_api.deps import PUBLIC, Self, SessionDep
+from portal_api.deps import PUBLIC, Self, SessionDep, source_of
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -20,11 +19,12 @@ def _issued(token: object, plaintext: str) -> TokenIssued:
 @router.post(
     "/token", response_model=TokenIssued, status_code=status.HTTP_201_CREATED, dependencies=[PUBLIC]
 )
-def login_for_token(session: SessionDep, data: TokenLogin) -> TokenIssued:
-    """Exchange a username and password for an API token (for scripts and the CLI)."""
-    user = accounts.authenticate(session, username=data.username, password=data.password)
-    if user is None:
-        raise NotAuthenticated("password: wrong username or password, or the account is disabled")
+def login_for_token(request: Request, session: SessionDep, data: TokenLogin) -> TokenIssued:
+    """Exchange a username and password for an API token (for scripts and the CLI); 429 with
+    ``Retry-After`` after too many failures for the account or the address."""
+    user = signin.sign_in(
+        session, username=data.username, password=data.password, source=source_of(request)
+    )
     actor = Actor(username=user.username, user_id=user.id, role=user.role)
     token, plaintext = accounts.issue_token(
         session, user=user, name=data.name, expires_in_days=data.expires_in_days, actor=actor

@@ -16,7 +16,7 @@ from infra.jobs.enums import JobStatus
 from infra.jobs.schemas import JobEventRead, JobRead
 from infra.schemas import MAX_INTEGER, Page, PageParams
 from infra.tenancy.scope import Scope
-from portal_api.deps import JobCanceller, JobReader, SessionDep
+from portal_api.deps import EVENT_STREAM, JobCanceller, JobReader, SessionDep
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -80,7 +80,7 @@ def _poll(
         return [JobEventRead.model_validate(e) for e in events], job.status
 
 
-@router.get("/{job_id}/stream")
+@router.get("/{job_id}/stream", response_class=StreamingResponse, responses=EVENT_STREAM)
 def stream_job(
     request: Request,
     session: SessionDep,

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from infra.errors import InvalidInput
 from infra.inventory.survey_export import export_csv, export_xlsx
-from infra.inventory.survey_import import import_files
+from infra.inventory.survey_import import import_files, read_files
 from portal_api.deps import InventoryReader, InventoryWriter, SessionDep
 
 router = APIRouter(prefix="/inventory/surveys", tags=["inventory"])
@@ -40,16 +40,20 @@ def import_survey(
     kind: Annotated[SurveyKind | None, Query(description="Kind of every CSV file")] = None,
     dry_run: bool = False,
 ) -> ImportRead:
-    """Import survey files; 422 listing every bad row (file, line, column, reason) and
-    nothing written when any row is refused."""
+    """Import survey files; 422 listing the bad rows (file, line, column, reason; at most
+    1,000) and nothing written when any row is refused."""
     loaded: list[tuple[str, bytes]] = []
     for upload in files:
         data = upload.file.read(MAX_UPLOAD_BYTES + 1)
-        name = upload.filename or "upload.csv"
+        name = (upload.filename or "upload.csv")[:200]
         if len(data) > MAX_UPLOAD_BYTES:
             raise InvalidInput.one("files", f"{name} is larger than {MAX_UPLOAD_BYTES} bytes")
         loaded.append((name, data))
-    report = import_files(session, files=loaded, actor=who.actor, kind=kind, dry_run=dry_run)
+    # Parse with no transaction open: on SQLite the sign-in lookup began one holding the write
+    # lock, and a big file must not make every other writer wait while it is read.
+    session.commit()
+    parsed = read_files(loaded, kind=kind)
+    report = import_files(session, files=parsed, actor=who.actor, dry_run=dry_run)
     return ImportRead(
         source=report.source,
         dry_run=report.dry_run,

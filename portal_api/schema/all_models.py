@@ -18,6 +18,7 @@ from infra.migration import models as migration_models
 from infra.provisioning import models as provisioning_models
 from infra.schedules import models as schedule_models
 from infra.tenancy import models as tenancy_models
+from infra.tenancy import signin_models
 from infra.tenancy.requests import models as request_models
 from monitoring.assessment import models as assessment_models
 from monitoring.incidents import models as incident_models
@@ -46,6 +47,7 @@ __all__ = [
     "provisioning_models",
     "request_models",
     "schedule_models",
+    "signin_models",
     "slo_models",
     "tenancy_models",
 ]

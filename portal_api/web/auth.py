@@ -21,6 +21,7 @@ from infra.errors import NotAuthenticated, PermissionDenied
 from infra.tenancy.enums import Role
 from infra.tenancy.models import User
 from infra.tenancy.scope import Scope, scope_for
+from infra.tenancy.signin import web_session_valid
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission, allowed
 from portal_api.web import cookies
@@ -38,6 +39,7 @@ class Viewer:
     locale: str
     csrf: str
     scope: Scope
+    session_id: str = ""
 
     @property
     def actor(self) -> Actor:
@@ -55,6 +57,8 @@ def viewer_from_cookie(request: Request, session: Session) -> Viewer | None:
     user = session.get(User, data.uid)
     if user is None or not user.is_active or user.session_epoch != data.epoch:
         return None
+    if not web_session_valid(session, sid=data.sid, user=user):
+        return None  # signed out (or never a real session): the signature alone is not enough
     viewer = Viewer(
         user_id=user.id,
         username=user.username,
@@ -64,6 +68,7 @@ def viewer_from_cookie(request: Request, session: Session) -> Viewer | None:
         locale=user.locale,
         csrf=data.csrf,
         scope=scope_for(session, user),
+        session_id=data.sid,
     )
     request.state.viewer = viewer
     return viewer

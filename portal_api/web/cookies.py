@@ -1,9 +1,10 @@
 """The pages' cookies: the signed session, the pre-session CSRF token, flash messages, ``lang``.
 
-The session cookie is stateless: ``{uid, epoch, csrf}`` signed with the app's secret and
-timestamped.  It is void when it is older than ``web.session_max_age_s``, when its ``epoch``
-differs from the user's ``session_epoch`` (bumped on password change and deactivation), or when
-the user is inactive — the last two are checked where the user is loaded (``auth.py``).
+The session cookie is ``{sid, uid, epoch, csrf}`` signed with the app's secret and timestamped;
+``sid`` names a server-side row (``web_sessions``).  It is void when it is older than
+``web.session_max_age_s``, when its session row was ended (logout), when its ``epoch`` differs
+from the user's ``session_epoch`` (bumped on password change and deactivation), or when the user
+is inactive — all but the first are checked where the user is loaded (``auth.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ FlashKind = Literal["success", "info"]
 
 @dataclass(frozen=True)
 class SessionData:
+    sid: str
     uid: int
     epoch: int
     csrf: str
@@ -86,10 +88,13 @@ def same_token(expected: str, submitted: object) -> bool:
 # -- the session ---------------------------------------------------------------------------
 
 
-def start_session(response: Response, settings: Settings, *, uid: int, epoch: int) -> str:
-    """Sign the user in on ``response``; returns the session's new CSRF token."""
+def start_session(response: Response, settings: Settings, *, sid: str, uid: int, epoch: int) -> str:
+    """Sign the user in on ``response`` with the server-side session ``sid``; returns the
+    session's new CSRF token."""
     csrf = secrets.token_urlsafe(32)
-    value = _serializer(settings, "session").dumps({"uid": uid, "epoch": epoch, "csrf": csrf})
+    value = _serializer(settings, "session").dumps(
+        {"sid": sid, "uid": uid, "epoch": epoch, "csrf": csrf}
+    )
     _set(response, settings, SESSION_COOKIE, value, settings.web.session_max_age_s)
     return csrf
 
@@ -99,9 +104,15 @@ def read_session(request: Request, settings: Settings) -> SessionData | None:
     if not isinstance(payload, dict):
         return None
     uid, epoch, csrf = payload.get("uid"), payload.get("epoch"), payload.get("csrf")
-    if not (isinstance(uid, int) and isinstance(epoch, int) and isinstance(csrf, str)):
+    sid = payload.get("sid")
+    if not (
+        isinstance(uid, int)
+        and isinstance(epoch, int)
+        and isinstance(csrf, str)
+        and isinstance(sid, str)
+    ):
         return None
-    return SessionData(uid=uid, epoch=epoch, csrf=csrf)
+    return SessionData(sid=sid, uid=uid, epoch=epoch, csrf=csrf)
 
 
 def end_session(response: Response, settings: Settings) -> None:

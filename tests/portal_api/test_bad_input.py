@@ -99,7 +99,7 @@ HUGE = 10**30
 CASES = [
     # -- not JSON at all
     Case("malformed JSON", "POST", _quotas, b'{"department_id": ', 422, "body", "malformed JSON"),
-    Case("not UTF-8", "POST", _quotas, b"\xff\xfe{}", 422, "body", "malformed JSON"),
+    Case("not UTF-8", "POST", _quotas, b"\xff\xfe{}", 422, "body", "not valid UTF-8"),
     Case("a list, not an object", "POST", _quotas, b"[1, 2]", 422, "body", "dictionary"),
     Case("no body", "POST", _quotas, b"", 422, "body", "required"),
     Case(
@@ -401,7 +401,7 @@ CASES = [
         lambda w, m: user_body(w, m, password="short"),
         422,
         "password",
-        "at least 8",
+        "at least 12",
     ),
     Case(
         "over-long password",

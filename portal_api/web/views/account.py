@@ -8,10 +8,10 @@ from starlette.responses import Response
 
 from infra.audit.actor import Actor
 from infra.audit.service import record
-from infra.errors import InvalidInput, PermissionDenied
-from infra.tenancy import accounts
+from infra.errors import InvalidInput, NotAuthenticated, PermissionDenied, TooManyAttempts
+from infra.tenancy import signin
 from infra.tenancy.models import User
-from portal_api.deps import SessionDep
+from portal_api.deps import SessionDep, source_of
 from portal_api.web import cookies, i18n
 from portal_api.web.auth import CheckedForm, MaybeSignedIn, PostedForm, SignedIn
 from portal_api.web.forms import FormState, text
@@ -41,20 +41,37 @@ def login(request: Request, session: SessionDep, form: PostedForm) -> Response:
     username, next_url = text(form, "username"), safe_next(text(form, "next"))
     password = form.get("password")
     user = None
+    state = FormState(values={"username": username})
     if username and isinstance(password, str) and password:
-        user = accounts.authenticate(session, username=username, password=password)
+        try:
+            user = signin.sign_in(
+                session, username=username, password=password, source=source_of(request)
+            )
+        except TooManyAttempts as exc:
+            state.add(
+                "",
+                _("Too many failed sign-ins. Try again in %(seconds)s seconds.")
+                % {"seconds": exc.retry_after},
+            )
+            page = _login_page(request, state, next_url, status=429)
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
+        except (NotAuthenticated, InvalidInput):
+            user = None
     if user is None:
-        state = FormState(values={"username": username})
         state.add("", _("Wrong username or password, or the account is disabled."))
         return _login_page(request, state, next_url, status=401)
     response = redirect(request, next_url)
-    cookies.start_session(response, settings, uid=user.id, epoch=user.session_epoch)
+    sid = signin.open_web_session(session, user=user)
+    cookies.start_session(response, settings, sid=sid, uid=user.id, epoch=user.session_epoch)
     cookies.set_lang(response, settings, user.locale)
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, viewer: SignedIn, form: CheckedForm) -> Response:
+def logout(request: Request, session: SessionDep, viewer: SignedIn, form: CheckedForm) -> Response:
+    """Ends the server-side session: the cookie is void even where a copy of it survives."""
+    signin.end_web_session(session, sid=viewer.session_id)
     _ = gettext_for(request)
     response = redirect(request, "/login", _("You have signed out."), kind="info")
     cookies.end_session(response, cookies.settings_of(request))

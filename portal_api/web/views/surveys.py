@@ -12,7 +12,12 @@ from starlette.responses import Response
 
 from infra.errors import NotFound
 from infra.inventory.survey_export import KINDS, export_csv, export_xlsx
-from infra.inventory.survey_import import ImportReport, SurveyRejected, import_files
+from infra.inventory.survey_import import (
+    ImportReport,
+    SurveyRejected,
+    import_files,
+    read_files,
+)
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web.auth import CheckedForm, Need, Viewer
@@ -65,9 +70,11 @@ def import_upload(
     if not files:
         return _page(request, problem=_("Choose at least one file."), status=422)
     dry_run = form.get("dry_run") == "1"
+    session.commit()  # read the files holding no transaction (SQLite's write lock): api/surveys
+    parsed = read_files(files)
     try:
         with session.begin_nested():
-            report = import_files(session, files=files, actor=viewer.actor, dry_run=dry_run)
+            report = import_files(session, files=parsed, actor=viewer.actor, dry_run=dry_run)
     except SurveyRejected as exc:
         return _page(request, rejected=exc, status=422)
     return _page(request, report=report)

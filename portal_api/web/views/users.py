@@ -18,6 +18,7 @@ from infra.tenancy import accounts
 from infra.tenancy.enums import Role
 from infra.tenancy.models import User
 from infra.tenancy.schemas import UserCreate, UserUpdate
+from infra.tenancy.signin import open_web_session
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web import cookies, forms, i18n
@@ -205,5 +206,6 @@ def update(
     if user.id == viewer.user_id and user.is_active:
         # A new password voided every session of this user, this one included: start afresh.
         settings = cookies.settings_of(request)
-        cookies.start_session(response, settings, uid=user.id, epoch=user.session_epoch)
+        sid = open_web_session(session, user=user)
+        cookies.start_session(response, settings, sid=sid, uid=user.id, epoch=user.session_epoch)
     return response

@@ -11,12 +11,14 @@ from itsdangerous import TimestampSigner
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import Response as StarletteResponse
 
+from infra.database import session_scope
 from infra.jobs.runner import InProcessBackend
 from infra.settings import get_settings
 from infra.tenancy import accounts
 from infra.tenancy.enums import Role
 from infra.tenancy.models import User
 from infra.tenancy.schemas import UserUpdate
+from infra.tenancy.signin import open_web_session
 from portal_api.app import create_app
 from portal_api.web import cookies
 from tests import factories
@@ -143,10 +145,12 @@ def _session_cookie(client: TestClient, user: User, *, issued: int | None = None
     """A session cookie for ``user`` as the app makes it, optionally signed at ``issued``."""
     settings = client.app.state.settings  # type: ignore[attr-defined]
     response = StarletteResponse()
+    with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
+        sid = open_web_session(session, user=session.get_one(User, user.id))
     with pytest.MonkeyPatch.context() as patched:
         if issued is not None:
             patched.setattr(TimestampSigner, "get_timestamp", lambda _self: issued)
-        cookies.start_session(response, settings, uid=user.id, epoch=user.session_epoch)
+        cookies.start_session(response, settings, sid=sid, uid=user.id, epoch=user.session_epoch)
     return response.headers["set-cookie"].split(";", 1)[0].split("=", 1)[1]
 
 

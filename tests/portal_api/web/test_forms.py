@@ -223,7 +223,7 @@ def test_user_edit_changes_role_activity_and_password(
     )  # the checkbox was left unticked: deactivated, sessions voided
     short = client.post(f"/users/{target.id}/edit", data={**data, "password": "short"})
     assert short.status_code == 422
-    assert "请至少输入 8 个字符" in _field_error(short.text, "password")
+    assert "请至少输入 12 个字符" in _field_error(short.text, "password")
 
 
 def test_changing_ones_own_password_keeps_one_signed_in(
