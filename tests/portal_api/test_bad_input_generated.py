@@ -24,7 +24,6 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.routing import APIRoute
-from portal_api.schema.all_models import Base
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,6 +31,7 @@ from sqlalchemy.orm import Session
 from infra.schemas import is_integer_type
 from infra.tenancy.enums import Role
 from portal_api.routes_index import api_routes
+from portal_api.schema.all_models import Base
 from tests.portal_api.conftest import SharedWorld
 
 INTEGERS: list[Any] = ["³", "٣", "１", "true", "1.5", "1e3", "99999999999999999999", ""]
