@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 from infra.inventory.enums import NetworkZone
 from infra.schemas import InputModel, OutputModel
 from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind, ResourceClass, Role
+from stacks.config import department_code_problem
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,62}$", strip_whitespace=True)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -29,9 +30,23 @@ class DepartmentBase(InputModel):
 
 
 class DepartmentCreate(DepartmentBase):
-    code: Code = Field(description="Short unique identifier, lowercase: e.g. `police`")
+    code: Code = Field(
+        description=(
+            "Short unique identifier, lowercase: e.g. `police`.  It names the department's "
+            "Kubernetes namespaces, so it is a DNS-1123 label of 2–40 characters and never a "
+            "name the platform uses (`platform`, `default`, `govcloud-*`, `kube-*`, …)"
+        )
+    )
     kind: DepartmentKind
     parent_id: int | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _code_names_no_platform_object(cls, value: str) -> str:
+        problem = department_code_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class DepartmentUpdate(InputModel):

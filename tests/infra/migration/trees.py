@@ -117,10 +117,7 @@ def odd_tree(root: Path, *, sparse: bool = True) -> None:
     os.link(os.path.join(odd, b"-leading-dash"), os.path.join(odd, b"deep", b"hard link"))
     os.link(os.path.join(odd, b"-leading-dash"), os.path.join(odd, b"hard\xfflink"))
     if sparse:
-        with open(os.path.join(odd, b"sparse.img"), "wb") as handle:
-            handle.write(b"head")
-            handle.seek(SPARSE_SIZE - 4)
-            handle.write(b"tail")
+        sparse_file(root)
     os.mkfifo(os.path.join(odd, b"fifo"))
     os.mknod(os.path.join(odd, b"null-device"), 0o666 | stat.S_IFCHR, os.makedev(1, 3))
     setuid = os.path.join(odd, b"setuid-tool")
@@ -151,3 +148,13 @@ def odd_tree(root: Path, *, sparse: bool = True) -> None:
         path = os.path.join(odd, name)
         os.utime(path, ns=(1_700_000_000_123_456_789 + i, 1_600_000_000_987_654_321 + i))
     os.utime(os.path.join(odd, b"deep", b"er"), ns=(1_500_000_000_000_000_001,) * 2)
+
+
+def sparse_file(root: Path) -> Path:
+    """``odd/sparse.img``: 64 MiB of which 8 bytes are written (all but two blocks holes)."""
+    path = root / "odd" / "sparse.img"
+    with open(path, "wb") as handle:
+        handle.write(b"head")
+        handle.seek(SPARSE_SIZE - 4)
+        handle.write(b"tail")
+    return path
