@@ -66,10 +66,15 @@ class PlaybookResult:
 
 
 def _message(res: dict[str, Any]) -> str:
+    """What a failed task said; for a loop, what each failed item said (not Ansible's "One or
+    more items failed")."""
+    items = [r for r in res.get("results") or [] if isinstance(r, dict) and r.get("failed")]
+    if items:
+        return "; ".join(_message(item) for item in items)[:1500]
     for key in ("msg", "stderr", "stdout"):
         value = res.get(key)
         if value:
-            return str(value).strip().splitlines()[-1][:500] if key != "msg" else str(value)[:500]
+            return str(value).strip().splitlines()[-1][:500] if key != "msg" else str(value)[:1500]
     return ""
 
 
