@@ -9,6 +9,7 @@ temp.  Pipelining is on.  Host keys are checked against the known_hosts file the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import ansible_runner
+import psutil
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 
@@ -50,6 +52,9 @@ class PlaybookRequest:
     extravars: dict[str, Any]
     timeout_s: int = 1800
     remote_tmp: str | None = None
+    # Where the ansible-playbook's session (pid and session id) is recorded as it starts, so a
+    # later attempt can stop it and everything in it after this process died.
+    sessions_file: Path | None = None
 
 
 @dataclass
@@ -142,6 +147,20 @@ def run_playbook(
             on_event(PlaybookEvent(kind=kind, host=host, task=task, message=message))
         return True
 
+    recorded: set[int] = set()
+
+    def record_session() -> bool:
+        """ansible-runner asks "cancel?" as soon as ansible-playbook runs: note its session."""
+        if request.sessions_file is not None and not recorded:
+            marker = str(run_dir)
+            for child in psutil.Process().children():
+                with contextlib.suppress(psutil.Error, OSError):
+                    if marker in " ".join(child.cmdline()):
+                        recorded.add(child.pid)
+                        with request.sessions_file.open("a") as out:
+                            out.write(f"{child.pid} {os.getsid(child.pid)}\n")
+        return False
+
     try:
         runner = ansible_runner.run(
             private_data_dir=str(run_dir),
@@ -154,6 +173,7 @@ def run_playbook(
             quiet=True,
             timeout=request.timeout_s,
             suppress_env_files=True,
+            cancel_callback=record_session,
         )
     finally:
         _close_masters(Path(control_dir))

@@ -173,6 +173,7 @@ def request_for(
         extravars=extravars,
         timeout_s=timeout_s,
         remote_tmp=f"{remote_run_dir}/ansible-tmp",
+        sessions_file=run_dir / "sessions",
     )
 
 

@@ -35,6 +35,14 @@ def stop_leftovers(run_dir: Path) -> list[int]:
     own_session = os.getsid(0)
     sessions: set[int] = set()
     targets: dict[int, psutil.Process] = {}
+    recorded = run_dir / "sessions"  # written as each playbook starts (ansible_adapter)
+    with contextlib.suppress(OSError):
+        for line in recorded.read_text().splitlines():
+            # The session outlives its leader (ssh's ControlPersist masters stay in it).
+            _pid, _, sid_text = line.partition(" ")
+            with contextlib.suppress(ValueError):
+                if int(sid_text) not in (own_session, 0, 1):
+                    sessions.add(int(sid_text))
     for proc in psutil.process_iter(["pid", "cmdline"]):
         if proc.pid in mine or marker not in " ".join(proc.info.get("cmdline") or []):
             continue
@@ -52,6 +60,8 @@ def stop_leftovers(run_dir: Path) -> list[int]:
         with contextlib.suppress(psutil.Error):
             proc.kill()
     psutil.wait_procs(list(targets.values()), timeout=10)
+    with contextlib.suppress(OSError):
+        recorded.unlink()
     return sorted(targets)
 
 
