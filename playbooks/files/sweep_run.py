@@ -1,4 +1,6 @@
-"""Remove what migration runs left on this host (Python 3.6+, stdlib only).
+"""Remove what migration runs left on this host.
+
+Python 3.8 or later (what ansible-core needs on a host), standard library only.
 
     python3 -c "$(cat sweep_run.py)" sweep_run.py DIR [DIR ...]
 
@@ -6,6 +8,8 @@ Every process whose command line names one of the run directories (an rsync and 
 the transfer key, from an attempt whose controller died) is killed, then each directory (the
 transfer key, Ansible's remote temp) is removed.  Prints what it did as one JSON object.
 """
+
+from __future__ import annotations
 
 import json
 import os
@@ -15,7 +19,7 @@ import sys
 import time
 
 
-def _ancestors():
+def _ancestors() -> set[int]:
     pids, pid = set(), os.getpid()
     while pid > 1:
         pids.add(pid)
@@ -27,7 +31,7 @@ def _ancestors():
     return pids
 
 
-def _holders(dirs):
+def _holders(dirs: list[bytes]) -> list[int]:
     mine = _ancestors()
     found = []
     for name in os.listdir("/proc"):
@@ -46,7 +50,7 @@ def _holders(dirs):
     return found
 
 
-def main(args):
+def main(args: list[str]) -> int:
     dirs = [os.fsencode(d.rstrip("/")) for d in args if d.startswith("/") and "/govcloud-run-" in d]
     killed = []
     for _round in range(3):

@@ -1,4 +1,6 @@
-"""A full-tree manifest of one directory, and the comparison of two (Python 3.6+, stdlib only).
+"""A full-tree manifest of one directory, and the comparison of two.
+
+Python 3.8 or later (what ansible-core needs on a host), standard library only.
 
 The migration playbooks run this very file on the source and on the destination (``python3 -c``
 with the file's text, so nothing is left on a host), so both sides are measured alike.
@@ -20,11 +22,15 @@ every extended attribute by name with its value (hex) — ACLs are the ``system.
 attributes.  The root itself is the entry ``""``.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import os
 import stat
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 TYPES = (
     (stat.S_ISREG, "f"),
@@ -37,11 +43,11 @@ TYPES = (
 )
 
 
-def _type(mode):
+def _type(mode: int) -> str:
     return next(code for test, code in TYPES if test(mode))
 
 
-def _sha256(path):
+def _sha256(path: bytes) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -49,7 +55,7 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def _xattrs(path):
+def _xattrs(path: bytes) -> dict[str, str]:
     try:
         names = os.listxattr(path, follow_symlinks=False)
     except OSError:
@@ -63,7 +69,7 @@ def _xattrs(path):
     return found
 
 
-def _walk(root):
+def _walk(root: bytes) -> Iterator[bytes]:
     """Every path under ``root`` (bytes, relative to it); symlinks are not followed."""
     yield b""
     for top, dirs, files in os.walk(root, followlinks=False):
@@ -72,11 +78,11 @@ def _walk(root):
             yield os.path.normpath(os.path.join(rel, name))
 
 
-def manifest(root):
+def manifest(root: str | bytes) -> dict[str, dict[str, Any]]:
     """ROOT's entries: hex name → dict of what it is."""
     root = os.fsencode(root)
     entries = {}
-    inodes = {}
+    inodes: dict[tuple[int, int], list[str]] = {}
     for rel in sorted(_walk(root)):
         path = os.path.join(root, rel) if rel else root
         st = os.lstat(path)
@@ -108,7 +114,7 @@ def manifest(root):
     return entries
 
 
-def _id_map(text):
+def _id_map(text: str) -> dict[int, int]:
     pairs = [item.split(":") for item in (text or "").split(",") if item]
     return {int(a): int(b) for a, b in pairs}
 
@@ -117,7 +123,7 @@ ACL_XATTRS = ("system.posix_acl_access", "system.posix_acl_default")
 ACL_USER, ACL_GROUP = 0x02, 0x08
 
 
-def map_acl(value, uid_map, gid_map):
+def map_acl(value: bytes, uid_map: dict[int, int], gid_map: dict[int, int]) -> bytes:
     """A POSIX ACL xattr (version 2: 4-byte header, 8-byte entries tag/perm/id, little
     endian) with the ids of its named-user and named-group entries mapped."""
     out = bytearray(value[:4])
@@ -129,7 +135,9 @@ def map_acl(value, uid_map, gid_map):
     return bytes(out)
 
 
-def expected(source, uid_map, gid_map):
+def expected(
+    source: dict[str, dict[str, Any]], uid_map: dict[int, int], gid_map: dict[int, int]
+) -> dict[str, dict[str, Any]]:
     """The source's manifest as the destination should show it (owners and ACLs mapped)."""
     for entry in source.values():
         entry["uid"] = uid_map.get(entry["uid"], entry["uid"])
@@ -141,12 +149,12 @@ def expected(source, uid_map, gid_map):
     return source
 
 
-def remap_acls(root, uid_map, gid_map):
+def remap_acls(root: str, uid_map: dict[int, int], gid_map: dict[int, int]) -> int:
     """Rewrite the ids in every ACL under ``root``; the number of ACLs changed."""
     changed = 0
-    root = os.fsencode(root)
-    for rel in _walk(root):
-        path = os.path.join(root, rel) if rel else root
+    base = os.fsencode(root)
+    for rel in _walk(base):
+        path = os.path.join(base, rel) if rel else base
         if os.path.islink(path):
             continue
         for name in ACL_XATTRS:
@@ -161,12 +169,14 @@ def remap_acls(root, uid_map, gid_map):
     return changed
 
 
-def shown(hex_name):
+def shown(hex_name: str) -> str:
     name = bytes.fromhex(hex_name)
     return repr(name)[2:-1] if name else "."
 
 
-def differences(source, destination):
+def differences(
+    source: dict[str, dict[str, Any]], destination: dict[str, dict[str, Any]]
+) -> list[str]:
     """Each difference as one line: the entry (printable) and what differs."""
     found = []
     for name in sorted(set(source) | set(destination)):
@@ -186,11 +196,11 @@ def differences(source, destination):
     return found
 
 
-def _option(args, name):
+def _option(args: list[str], name: str) -> str:
     return args[args.index(name) + 1] if name in args else ""
 
 
-def main(args):
+def main(args: list[str]) -> int:
     root = args[0]
     uid_map = _id_map(_option(args, "--uid-map"))
     gid_map = _id_map(_option(args, "--gid-map"))

@@ -1,12 +1,15 @@
 """A tree holding everything a file system can arrives exactly as it was, on real SSH hosts.
 
-Mutation check (tried on 2026-11-30): with ``--recursive`` in place of ``--archive
---hard-links --acls --xattrs --sparse --devices --specials --numeric-ids`` in
-``playbooks/copy_data.yml`` the migrate run itself fails at ``verify_data`` (the manifest
-names the symlinks, modes, owners, times, xattrs, ACLs, hard links, FIFO and device that did
-not arrive), and ``same_tree`` lists the same; without ``--sparse`` only the sparseness
-assertion fails.  So the copy's flags are each held by this test.
-"""
+Mutation checks, tried on 2026-11-30 against a copy of the branch:
+
+- ``--recursive`` in place of ``--archive --hard-links --acls --xattrs --sparse --devices
+  --specials --numeric-ids --modify-window=-1`` in ``playbooks/copy_data.yml``: the first
+  test fails at once — the migrate run ends FAILED at ``verify_data``, its error naming each
+  entry and field (``.: mode differs (source "0755", destination "0750")``, ``config.ini:
+  mtime_ns differs …``, and on through the odd tree).
+- ``--sparse`` alone removed: the first test fails the same way with exactly one difference,
+  ``odd/sparse.img: sparse differs (source true, destination false)``.
+
 
 from __future__ import annotations
 
@@ -110,7 +113,7 @@ def test_verification_names_each_entry_and_what_differs(
     the entry (a non-UTF-8 name, escaped) and the field.  Catches a manifest that drops a
     field, or a verification that only counts files."""
     env = migration_env
-    real_run = runs.run_playbook
+    real_run = runs.run_playbook  # type: ignore[attr-defined]
 
     def damaging(request: PlaybookRequest, **kwargs: Any) -> PlaybookResult:
         if request.playbook == "verify_data.yml":
