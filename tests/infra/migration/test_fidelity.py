@@ -9,7 +9,7 @@ Mutation checks, tried on 2026-11-30 against a copy of the branch:
   mtime_ns differs …``, and on through the odd tree).
 - ``--sparse`` alone removed: the first test fails the same way with exactly one difference,
   ``odd/sparse.img: sparse differs (source true, destination false)``.
-
+"""
 
 from __future__ import annotations
 
