@@ -322,6 +322,10 @@ def test_killed_after_the_source_was_stopped_then_rolled_back(
     assert not serving(env, "source")
     assert secrets_left(session, env), "the killed attempt's keys should be there to sweep"
 
+    killed = reload(session, cut_id)  # a fresh snapshot: the dead process wrote after ours
+    assert killed.status is RunStatus.RUNNING
+    assert not runs.owner_alive(killed.owner)
+
     set_backend(runs_inline(session_factory))
     back = runs.rollback(session, run_id=cut_id, actor=SYSTEM, scope=EVERYTHING)
     back_id = back.id
