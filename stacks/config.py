@@ -37,6 +37,38 @@ MONITORING_NAMESPACE = "govcloud-monitoring"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
+# Department codes name Kubernetes namespaces (``<code>-<zone>``) and stacks (``dept-<code>``).
+# They may never collide with what the platform names: its namespaces (``govcloud-*``,
+# ``kube-*``, ``default``), its stack (``platform``), Kubernetes' own.
+RESERVED_CODES = frozenset(
+    {"platform", "default", "govcloud", "kube", "kubernetes", "system", "admin", "dept"}
+)
+RESERVED_PREFIXES = ("govcloud-", "kube-", "kubernetes-", "openshift-", "platform-", "dept-")
+CODE_MAX_LENGTH = 40  # + "-extranet" stays a 63-character label, never cut and hashed
+_CODE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+def department_code_problem(code: str) -> str | None:
+    """Why ``code`` cannot be a department's code, or None: it must be a DNS-1123 label that
+    starts with a letter, of 2 to 40 characters, without ``--``, and collide with no name the
+    platform uses."""
+    if not 2 <= len(code) <= CODE_MAX_LENGTH:
+        return f"2 to {CODE_MAX_LENGTH} characters (a namespace is <code>-<zone>), got {len(code)}"
+    if not _CODE.match(code):
+        return (
+            "lowercase letters, digits and single hyphens, starting with a letter and "
+            "ending with a letter or digit (a Kubernetes DNS-1123 label)"
+        )
+    if "--" in code:
+        return "no two hyphens in a row"
+    if code in RESERVED_CODES:
+        return f"{code!r} is reserved for the platform"
+    for prefix in RESERVED_PREFIXES:
+        if code.startswith(prefix):
+            return f"codes starting with {prefix!r} are reserved for the platform"
+    return None
+
+
 def dns_label(*parts: str) -> str:
     """``parts`` joined by ``-`` as a valid DNS-1123 label (≤ 63 characters): a long name is
     cut and given a short hash of the full name, so distinct inputs stay distinct."""
@@ -90,7 +122,9 @@ class TenancyConfig:
     user_group: str
 
     def __post_init__(self) -> None:
-        dns_label(self.department)
+        problem = department_code_problem(self.department)
+        if problem:
+            raise ValueError(f"department code {self.department!r}: {problem}")
         seen = [z.zone for z in self.zones]
         if len(seen) != len(set(seen)):
             raise ValueError(f"zones repeat in the tenancy of {self.department}: {seen}")

@@ -13,6 +13,13 @@ Each namespace gets:
 - RBAC: the department's admin group edits workloads (never quotas, limits or policies);
   its user group reads them and their logs.
 
+Nothing here is ever deleted by a quota change: every object of a zone is registered with
+``retain_on_delete``, so when a zone's last quota row goes (its namespace leaves the program)
+the next ``up`` forgets the objects and leaves them — the namespace, its workloads and volumes,
+and the policies that still isolate them — in the cluster.  Removing a namespace is an explicit
+operator action (``kubectl delete namespace`` once it is emptied); the stack's status lists
+the namespaces it retains.
+
 Specs are written as the Kubernetes API spells them (camelCase dicts) so that they read like
 the manifests the cluster stores; tests validate every object against the API's schemas.
 """
@@ -189,7 +196,7 @@ class DepartmentTenancy(pulumi.ComponentResource):
     def _zone(self, config: TenancyConfig, zone: ZoneTenancy) -> pulumi.Output[str]:
         name = config.namespace(zone.zone)
         labels = namespace_labels(config, zone)
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         annotations = {
             "govcloud.io/display-name": config.display_name,
             BANDWIDTH_ANNOTATION: str(zone.limit("bandwidth_mbps")),
@@ -200,7 +207,7 @@ class DepartmentTenancy(pulumi.ComponentResource):
             opts=child,
         )
         # Everything in the namespace waits for it and is deleted before it.
-        inside = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+        inside = pulumi.ResourceOptions(parent=self, depends_on=[namespace], retain_on_delete=True)
         meta_labels = {DEPARTMENT_LABEL: config.department, ZONE_LABEL: zone.zone, **MANAGED_BY}
 
         def meta(object_name: str) -> Any:

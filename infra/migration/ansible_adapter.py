@@ -9,6 +9,7 @@ temp.  Pipelining is on.  Host keys are checked against the known_hosts file the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import ansible_runner
+import psutil
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 
@@ -50,6 +52,9 @@ class PlaybookRequest:
     extravars: dict[str, Any]
     timeout_s: int = 1800
     remote_tmp: str | None = None
+    # Where the ansible-playbook's session (pid and session id) is recorded as it starts, so a
+    # later attempt can stop it and everything in it after this process died.
+    sessions_file: Path | None = None
 
 
 @dataclass
@@ -66,10 +71,15 @@ class PlaybookResult:
 
 
 def _message(res: dict[str, Any]) -> str:
+    """What a failed task said; for a loop, what each failed item said (not Ansible's "One or
+    more items failed")."""
+    items = [r for r in res.get("results") or [] if isinstance(r, dict) and r.get("failed")]
+    if items:
+        return "; ".join(_message(item) for item in items)[:1500]
     for key in ("msg", "stderr", "stdout"):
         value = res.get(key)
         if value:
-            return str(value).strip().splitlines()[-1][:500] if key != "msg" else str(value)[:500]
+            return str(value).strip().splitlines()[-1][:500] if key != "msg" else str(value)[:1500]
     return ""
 
 
@@ -137,6 +147,20 @@ def run_playbook(
             on_event(PlaybookEvent(kind=kind, host=host, task=task, message=message))
         return True
 
+    recorded: set[int] = set()
+
+    def record_session() -> bool:
+        """ansible-runner asks "cancel?" as soon as ansible-playbook runs: note its session."""
+        if request.sessions_file is not None and not recorded:
+            marker = str(run_dir)
+            for child in psutil.Process().children():
+                with contextlib.suppress(psutil.Error, OSError):
+                    if marker in " ".join(child.cmdline()):
+                        recorded.add(child.pid)
+                        with request.sessions_file.open("a") as out:
+                            out.write(f"{child.pid} {os.getsid(child.pid)}\n")
+        return False
+
     try:
         runner = ansible_runner.run(
             private_data_dir=str(run_dir),
@@ -149,6 +173,7 @@ def run_playbook(
             quiet=True,
             timeout=request.timeout_s,
             suppress_env_files=True,
+            cancel_callback=record_session,
         )
     finally:
         _close_masters(Path(control_dir))

@@ -10,12 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shutil
 import socket
 from pathlib import Path
 from typing import Any
 
-import psutil
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,6 +30,7 @@ from infra.jobs.models import Job
 from infra.jobs.runner import JobContext
 from infra.jobs.service import submit_job
 from infra.migration import steps as steps_
+from infra.migration import sweep
 from infra.migration.ansible_adapter import PlaybookEvent, run_playbook
 from infra.migration.enums import RunKind, RunStatus, SystemStatus
 from infra.migration.events import SystemCutOver
@@ -119,7 +118,15 @@ def create_run(session: Session, *, data: RunCreate, actor: Actor, scope: Scope)
     remote_run_dir = f"/var/tmp/govcloud-run-{secrets.token_hex(8)}"  # noqa: S108
     plan = data.model_dump(
         mode="json",
-        include={"data_dirs", "databases", "service", "service_config_dir", "bwlimit_kib"},
+        include={
+            "data_dirs",
+            "databases",
+            "service",
+            "service_config_dir",
+            "bwlimit_kib",
+            "uid_map",
+            "gid_map",
+        },
     ) | {"remote_run_dir": remote_run_dir}
     run = MigrationRun(
         system_id=system.id,
@@ -252,21 +259,6 @@ def _side(session: Session, target_id: int, keys_dir: Path) -> steps_.Side:
     return steps_.Side(target.address, target.port, credential.username, key_file, lines)
 
 
-def stop_leftovers(run_dir: Path) -> list[int]:
-    """Kill what an earlier attempt of this run left running on this machine (a crashed
-    control panel's Ansible and SSH children live on in sessions of their own)."""
-    marker = str(run_dir) + os.sep
-    killed = []
-    for proc in psutil.process_iter(["pid", "cmdline"]):
-        cmdline = " ".join(proc.info.get("cmdline") or [])
-        if proc.pid != os.getpid() and marker in cmdline:
-            with contextlib.suppress(psutil.Error):
-                proc.kill()
-                killed.append(proc.pid)
-    psutil.wait_procs([psutil.Process(pid) for pid in killed if psutil.pid_exists(pid)], timeout=10)
-    return killed
-
-
 def _set_step(context: JobContext, run_id: int, name: str, **values: Any) -> None:
     with context.session() as session:
         run = session.get(MigrationRun, run_id)
@@ -349,7 +341,18 @@ def run_migration(context: JobContext, params: dict[str, Any]) -> dict[str, Any]
         run.status, run.owner, run.attempts = RunStatus.RUNNING, _owner(), run.attempts + 1
         kind, plan, attempt = run.kind, dict(run.plan), run.attempts
         pending = [s["name"] for s in run.steps if s["status"] in ("pending", "running", "failed")]
-        run_dir = Path(settings.run_root).resolve() / f"run-{run.id}"
+        root = Path(settings.run_root).resolve()
+        run_dir = root / f"run-{run.id}"
+        earlier = sweep.earlier_runs(session, run)
+        # First stop every process of earlier attempts (this run's, or a killed run this one
+        # rolls back) and remove the secrets they left, before any new key is written.
+        leftovers: list[int] = []
+        for other in earlier:
+            other_dir = root / f"run-{other.id}"
+            leftovers += sweep.stop_leftovers(other_dir)
+            sweep.remove_secrets(other_dir)
+        sweep_dirs = sweep.unswept_dirs(earlier, run)
+        run.results = {k: v for k, v in (run.results or {}).items() if k != "swept"}
         keys = run_dir / "keys"
         keys.mkdir(parents=True, exist_ok=True)
         keys.chmod(0o700)
@@ -359,7 +362,6 @@ def run_migration(context: JobContext, params: dict[str, Any]) -> dict[str, Any]
         assert system is not None
         if kind is not RunKind.ROLLBACK:
             system.status = SystemStatus.MIGRATING
-    leftovers = stop_leftovers(run_dir)
     if leftovers:
         context.log(
             f"stopped {len(leftovers)} process(es) left by an earlier attempt",
@@ -379,32 +381,52 @@ def run_migration(context: JobContext, params: dict[str, Any]) -> dict[str, Any]
         "attempt": attempt,
         "timeout_s": settings.playbook_timeout_s,
     }
-    context.log(f"{kind.value} run {run_id}, attempt {attempt}: steps {pending}")
     try:
-        error = _run_steps(context, run_id, kind, pending, env)
-        if error and kind is RunKind.CUTOVER and _source_was_stopped(context, run_id):
-            context.log(f"{error}; rolling back", level=EventLevel.ERROR)
-            back = [
-                s.name
-                for s in steps_.STEPS[RunKind.ROLLBACK]
-                if s.needs is None or plan.get(s.needs)
-            ]
-            back_error = _rollback_steps(context, run_id, back, env)
-            if back_error:
-                message = f"{error}; rollback failed: {back_error}"
-                _finish(context, run_id, RunStatus.FAILED, message)
-                return {"status": "failed", "error": message}
-            _finish(context, run_id, RunStatus.ROLLED_BACK, f"{error}; rolled back")
-            return {"status": "rolled_back", "error": error}
-        _finish(context, run_id, RunStatus.FAILED if error else RunStatus.SUCCEEDED, error)
-        if error:
-            context.log(error, level=EventLevel.ERROR)
-            return {"status": "failed", "error": error}
-        return {"status": "succeeded"}
+        if sweep_dirs:
+            sweep.sweep_hosts(context, run_id, env, sweep_dirs)
+        return _attempt(context, run_id, kind, plan, pending, env)
     finally:
-        shutil.rmtree(keys, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            (run_dir / "known_hosts").unlink()
+        # Nothing of the run stays on the hosts, nor its secrets here (a SIGKILL skips this:
+        # the next attempt or rollback sweeps first, above).
+        swept = False
+        with contextlib.suppress(Exception):
+            swept = sweep.sweep_hosts(context, run_id, env, [plan["remote_run_dir"]])
+        sweep.remove_secrets(run_dir)
+        if swept:
+            with context.session() as session:
+                done = session.get(MigrationRun, run_id)
+                assert done is not None
+                done.results = (done.results or {}) | {"swept": True}
+
+
+def _attempt(
+    context: JobContext,
+    run_id: int,
+    kind: RunKind,
+    plan: dict[str, Any],
+    pending: list[str],
+    env: dict[str, Any],
+) -> dict[str, Any]:
+    attempt = env["attempt"]
+    context.log(f"{kind.value} run {run_id}, attempt {attempt}: steps {pending}")
+    error = _run_steps(context, run_id, kind, pending, env)
+    if error and kind is RunKind.CUTOVER and _source_was_stopped(context, run_id):
+        context.log(f"{error}; rolling back", level=EventLevel.ERROR)
+        back = [
+            s.name for s in steps_.STEPS[RunKind.ROLLBACK] if s.needs is None or plan.get(s.needs)
+        ]
+        back_error = _rollback_steps(context, run_id, back, env)
+        if back_error:
+            message = f"{error}; rollback failed: {back_error}"
+            _finish(context, run_id, RunStatus.FAILED, message)
+            return {"status": "failed", "error": message}
+        _finish(context, run_id, RunStatus.ROLLED_BACK, f"{error}; rolled back")
+        return {"status": "rolled_back", "error": error}
+    _finish(context, run_id, RunStatus.FAILED if error else RunStatus.SUCCEEDED, error)
+    if error:
+        context.log(error, level=EventLevel.ERROR)
+        return {"status": "failed", "error": error}
+    return {"status": "succeeded"}
 
 
 def _source_was_stopped(context: JobContext, run_id: int) -> bool:

@@ -184,6 +184,18 @@ class RunCreate(InputModel):
     service: ServiceSpec | None = None
     service_config_dir: str = Field(default="/etc/govcloud", pattern=r"^/[^\n]*$", max_length=400)
     bwlimit_kib: int | None = Field(default=None, ge=1)  # rsync --bwlimit, per copy
+    # Owners are copied as numeric ids; where the destination's users differ, an explicit
+    # map source id → destination id (ids not named stay as they are).
+    uid_map: dict[int, int] = Field(default_factory=dict, max_length=500)
+    gid_map: dict[int, int] = Field(default_factory=dict, max_length=500)
+
+    @field_validator("uid_map", "gid_map")
+    @classmethod
+    def _ids(cls, value: dict[int, int]) -> dict[int, int]:
+        for key, mapped in value.items():
+            if not (0 <= key < 2**32 and 0 <= mapped < 2**32):
+                raise ValueError(f"ids are 0 to 4294967295: {key}:{mapped}")
+        return value
 
 
 class RunRead(OutputModel):

@@ -8,6 +8,7 @@ only, the database restore replaces what an earlier attempt left.
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,11 @@ def inventory(source: Side, destination: Side, *, known_hosts: Path) -> dict[str
     }
 
 
+def id_map(mapping: dict[str, int] | None) -> str:
+    """``{"1000": 2000}`` as rsync's ``--usermap`` and the manifest script spell it."""
+    return ",".join(f"{int(a)}:{int(b)}" for a, b in sorted((mapping or {}).items()))
+
+
 def request_for(
     step: Step,
     *,
@@ -156,6 +162,8 @@ def request_for(
         "destination_known_hosts": "\n".join(destination.known_hosts_lines) + "\n",
         # A resumed copy compares contents, so a half-written or damaged file is repaired.
         "copy_checksum": attempt > 1,
+        "uid_map": id_map(plan.get("uid_map")),
+        "gid_map": id_map(plan.get("gid_map")),
     }
     extravars.update(dict(step.extra))
     return PlaybookRequest(
@@ -165,6 +173,7 @@ def request_for(
         extravars=extravars,
         timeout_s=timeout_s,
         remote_tmp=f"{remote_run_dir}/ansible-tmp",
+        sessions_file=run_dir / "sessions",
     )
 
 
@@ -172,17 +181,18 @@ def step_results(step: Step, result: PlaybookResult, plan: dict[str, Any]) -> di
     """What a finished step proved, kept on the run: manifests and row counts."""
     if step.playbook == "verify_data.yml":
         manifests = result.registered.get("source/Build each source manifest", {})
-        sizes = result.registered.get("source/Count each source's bytes", {})
         data = []
         for index, move in enumerate(plan.get("data_dirs", [])):
             text = manifests.get("results", [{}])[index].get("stdout", "")
-            lines = [line for line in text.splitlines() if line]
+            entries = [json.loads(line)[1] for line in text.splitlines() if line.strip()]
+            files = [e for e in entries if e.get("type") == "f"]
             data.append(
                 {
                     "source": move["source"],
                     "destination": move["destination"],
-                    "files": len(lines),
-                    "bytes": int(sizes.get("results", [{}])[index].get("stdout", "0") or 0),
+                    "entries": len(entries),
+                    "files": len(files),
+                    "bytes": sum(int(e.get("size", 0)) for e in files),
                     "manifest_sha256": hashlib.sha256(text.encode()).hexdigest(),
                 }
             )

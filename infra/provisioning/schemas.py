@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from pydantic import Field
+
 from infra.provisioning.enums import StackOperation, StackRunStatus
 from infra.schemas import InputModel, OutputModel
 
@@ -26,6 +28,9 @@ class StackStatusRead(OutputModel):
     last_changes: dict[str, Any] | None
     last_outputs: dict[str, Any] | None
     applied_fingerprint: str | None
+    # Stated, never silent: quota rows the stack does not deploy (the classified intranet) and
+    # namespaces it retains after their last quota went.
+    notes: list[str] = Field(default_factory=list)
 
 
 class StackRunCreate(InputModel):

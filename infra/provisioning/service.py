@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -57,13 +58,47 @@ def tenancy_config(
         if zone.value in limits
     )
     prefix = settings.group_prefix
-    return TenancyConfig(
-        department=department.code,
-        display_name=department.name,
-        zones=zones,
-        admin_group=f"{prefix}:{department.code}:admin",
-        user_group=f"{prefix}:{department.code}:user",
-    )
+    try:
+        return TenancyConfig(
+            department=department.code,
+            display_name=department.name,
+            zones=zones,
+            admin_group=f"{prefix}:{department.code}:admin",
+            user_group=f"{prefix}:{department.code}:user",
+        )
+    except ValueError as exc:  # a code stored before the naming rules: refused, never a 500
+        raise Conflict("code", f"the department's stack cannot be built: {exc}") from exc
+
+
+def stack_notes(session: Session, *, department: Department, state: StackState | None) -> list[str]:
+    """What the stack does not do that the database might suggest: quota rows in a zone that
+    hosts no shared capacity (never deployed), and namespaces the stack retains in the cluster
+    after their zone's last quota went (removed only by an operator)."""
+    notes = []
+    for zone, count in session.execute(
+        select(Quota.zone, func.count(Quota.id))
+        .where(Quota.department_id == department.id)
+        .group_by(Quota.zone)
+    ):
+        if zone not in SHARED_ZONES:
+            notes.append(
+                f"{count} quota row(s) in the {zone.value} zone are not deployed: that zone "
+                "hosts no shared-cloud capacity"
+            )
+    deployed = list((state.last_outputs or {}).get("namespaces") or []) if state else []
+    declared = {f"{department.code}-{z.value}" for z in _zones_of(session, department.id)}
+    for namespace in sorted(set(deployed) - declared):
+        notes.append(
+            f"namespace {namespace} has no quota any more; the stack keeps it (with its "
+            "workloads and volumes) until an operator deletes it"
+        )
+    return notes
+
+
+def _zones_of(session: Session, department_id: int) -> list[Any]:
+    """The shared zones where the department holds quota, in the zones' order."""
+    held = set(session.scalars(select(Quota.zone).where(Quota.department_id == department_id)))
+    return [zone for zone in SHARED_ZONES if zone in held]
 
 
 def _state(session: Session, department: Department) -> StackState:
@@ -94,8 +129,14 @@ def mark_out_of_date(session: Session, *, department_id: int, reason: str) -> No
     session.flush()
 
 
-def _status(department: Department, state: StackState | None, zones: list[str]) -> StackStatusRead:
+def _status(
+    department: Department,
+    state: StackState | None,
+    zones: list[str],
+    notes: list[str] | None = None,
+) -> StackStatusRead:
     return StackStatusRead(
+        notes=notes or [],
         department_id=department.id,
         department_code=department.code,
         department_name=department.name,
@@ -131,7 +172,15 @@ def list_stacks(session: Session, *, scope: Scope) -> list[StackStatusRead]:
         select(Department).where(Department.id.in_(ids)).order_by(Department.code)
     )
     order = [z.value for z in SHARED_ZONES]
-    return [_status(d, states.get(d.id), sorted(zones[d.id], key=order.index)) for d in departments]
+    return [
+        _status(
+            d,
+            states.get(d.id),
+            [z for z in order if z in zones[d.id]],
+            stack_notes(session, department=d, state=states.get(d.id)),
+        )
+        for d in departments
+    ]
 
 
 def stack_department(session: Session, *, scope: Scope, department_id: int) -> Department:
@@ -147,12 +196,10 @@ def stack_department(session: Session, *, scope: Scope, department_id: int) -> D
 def get_stack(session: Session, *, scope: Scope, department_id: int) -> StackStatusRead:
     department = stack_department(session, scope=scope, department_id=department_id)
     state = session.scalar(select(StackState).where(StackState.department_id == department.id))
-    order = [z.value for z in SHARED_ZONES]
-    zones = {
-        z.value
-        for z in session.scalars(select(Quota.zone).where(Quota.department_id == department.id))
-    }
-    return _status(department, state, sorted(zones, key=order.index))
+    zones = [z.value for z in _zones_of(session, department.id)]
+    return _status(
+        department, state, zones, stack_notes(session, department=department, state=state)
+    )
 
 
 def start_run(

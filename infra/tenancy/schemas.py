@@ -11,6 +11,7 @@ from infra.schemas import InputModel, OutputModel
 from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind, ResourceClass, Role
 from infra.tenancy.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 from infra.zones import NetworkZone
+from stacks.config import department_code_problem
 
 
 def _password_policy(value: str) -> str:
@@ -43,9 +44,23 @@ class DepartmentBase(InputModel):
 
 
 class DepartmentCreate(DepartmentBase):
-    code: Code = Field(description="Short unique identifier, lowercase: e.g. `police`")
+    code: Code = Field(
+        description=(
+            "Short unique identifier, lowercase: e.g. `police`.  It names the department's "
+            "Kubernetes namespaces, so it is a DNS-1123 label of 2–40 characters and never a "
+            "name the platform uses (`platform`, `default`, `govcloud-*`, `kube-*`, …)"
+        )
+    )
     kind: DepartmentKind
     parent_id: int | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _code_names_no_platform_object(cls, value: str) -> str:
+        problem = department_code_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class DepartmentUpdate(InputModel):

@@ -77,6 +77,7 @@ class SshHost:
     veth: str | None = None
     host_key_pub: str = ""
     sshd: subprocess.Popen[bytes] | None = None
+    gateway: str | None = None  # the controller's address on the bridge (namespaces only)
 
     @property
     def expected_hostname(self) -> str:
@@ -118,6 +119,21 @@ class SshHost:
             _run("ip", "link", "set", self.veth, "up")
         elif self.sshd is not None:
             self.sshd.send_signal(signal.SIGCONT)
+        self.restore_controller()
+
+    def cut_controller(self) -> None:
+        """Cut only the controller's link to this host (namespaces only): its replies to the
+        controller go nowhere; its traffic to the other hosts still flows."""
+        assert self.namespace, "needs network namespaces"
+        assert self.gateway, "needs network namespaces"
+        _run("ip", "-n", self.namespace, "route", "add", "blackhole", f"{self.gateway}/32")
+
+    def restore_controller(self) -> None:
+        if self.namespace and self.gateway:
+            _run(
+                "ip", "-n", self.namespace, "route", "del", "blackhole", f"{self.gateway}/32",
+                check=False,
+            )  # fmt: skip
 
 
 @dataclass
@@ -269,6 +285,7 @@ def start_hosts(base: Path, count: int, *, force_loopback: bool = False) -> SshH
                     remote_srv="/srv",
                     namespace=f"{prefix}h{k}",
                     veth=f"{prefix}v{k}",
+                    gateway=hosts.gateway,
                 )
             else:
                 host = SshHost(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime.mocks import MockMonitor
 
 from stacks.render import on_runtime_thread
 
@@ -18,6 +19,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def __init__(self) -> None:
         self.resources: list[tuple[str, str, dict[str, Any]]] = []
+        self.retained: dict[str, bool] = {}  # resource name -> registered retain_on_delete
+
+    def retain_flags(self) -> dict[str, bool]:
+        return self.retained
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append((args.typ, args.name, dict(args.inputs)))
@@ -32,12 +37,30 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return [inputs for _typ, _name, inputs in self.resources if inputs.get("kind") == kind]
 
 
+class RecordingMonitor(MockMonitor):
+    """The mock engine, also keeping the resource options the mocks never see."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.recording = mocks
+
+    def RegisterResource(self, request: Any) -> Any:
+        self.recording.retained[request.name] = bool(request.retainOnDelete)
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+
 @pytest.fixture
 def mocks() -> RecordingMocks:
     """Fresh mocks, installed on the thread that runs Pulumi programs (``run`` below)."""
     recorded = RecordingMocks()
     on_runtime_thread(
-        lambda: pulumi.runtime.set_mocks(recorded, project="govcloud", stack="test", preview=False)
+        lambda: pulumi.runtime.set_mocks(
+            recorded,
+            project="govcloud",
+            stack="test",
+            preview=False,
+            monitor=RecordingMonitor(recorded),
+        )
     )
     return recorded
 

@@ -175,9 +175,14 @@ def test_default_deny_is_present_in_every_namespace(
             assert deny, f"{config.namespace(zone.zone)} has no default-deny policy"
 
 
-def test_no_internet_namespace_admits_another_department(
-    mocks: RecordingMocks, two_departments: Any
+@pytest.mark.parametrize(("zone", "tenants"), [("internet", 2), ("extranet", 1), ("private", 2)])
+def test_no_namespace_admits_another_department_or_zone(
+    mocks: RecordingMocks, two_departments: Any, zone: str, tenants: int
 ) -> None:
+    """In every zone: each ingress peer of each department namespace is the namespace itself,
+    or a platform namespace of that zone (or zone-less).  Catches a policy admitting another
+    department, or another zone's ingress (tried: admitting the internet ingress everywhere
+    fails the extranet and private cases; the old internet-only test passed it)."""
     _departments, configs = two_departments
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
@@ -186,12 +191,10 @@ def test_no_internet_namespace_admits_another_department(
 
     run(program)
     namespaces = _namespaces(mocks)
-    internet = [
-        n for n, labels in namespaces.items() if labels.get("govcloud.io/zone") == "internet"
-    ]
-    tenancy_internet = [n for n in internet if "govcloud.io/department" in namespaces[n]]
-    assert len(tenancy_internet) == 2
-    for name in tenancy_internet:
+    in_zone = [n for n, labels in namespaces.items() if labels.get("govcloud.io/zone") == zone]
+    tenancy_in_zone = [n for n in in_zone if "govcloud.io/department" in namespaces[n]]
+    assert len(tenancy_in_zone) == tenants
+    for name in tenancy_in_zone:
         own = namespaces[name]["govcloud.io/department"]
         for policy in _in(mocks, "NetworkPolicy", name):
             for rule in policy["spec"].get("ingress") or []:
@@ -214,8 +217,8 @@ def test_no_internet_namespace_admits_another_department(
                         assert department == own or (platform and department is None), (
                             f"{name} admits traffic from {source}"
                         )
-                        zone = labels.get("govcloud.io/zone")
-                        assert zone in (None, "internet"), f"{name} admits zone {zone}"
+                        peer_zone = labels.get("govcloud.io/zone")
+                        assert peer_zone in (None, zone), f"{name} admits zone {peer_zone}"
 
 
 def test_rbac_binds_the_departments_groups_and_keeps_guardrails_read_only(

@@ -3,14 +3,18 @@ databases, runs executed inline."""
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import glob
 import os
 import shutil
+import stat
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psutil
 import psycopg
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,27 +28,26 @@ from infra.settings import reset_settings
 from tests import factories
 from tests.factories import EVERYTHING, SYSTEM
 from tests.infra.migration.builders import legacy_system
+from tests.infra.migration.trees import odd_tree, tree
 from tests.infra.sshhosts import SshHost, SshHostSet
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 
-def manifest(root: Path) -> dict[str, tuple[int, str]]:
-    """Every file under ``root``: relative path → (size, sha256)."""
+def manifest(root: Path) -> dict[bytes, dict[str, Any]]:
+    """Everything under ``root``, entry by entry (see ``trees.tree``): not only regular files
+    but types, modes, owners, times, links, hard-link groups, xattrs and ACLs."""
+    return tree(root)
+
+
+def stat_snapshot(root: Path) -> dict[bytes, tuple[int, int, int]]:
+    """Path → (mtime_ns, ctime_ns, mode) of everything under ``root`` (the source must not
+    change, not even its metadata)."""
     found = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            data = path.read_bytes()
-            found[str(path.relative_to(root))] = (len(data), hashlib.sha256(data).hexdigest())
+    for name in tree(root):
+        st = os.lstat(os.path.join(os.fsencode(root), name) if name else root)
+        found[name] = (st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
     return found
-
-
-def stat_snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    """Path → (mtime_ns, mode) of everything under ``root`` (the source must not change)."""
-    return {
-        str(p.relative_to(root)): (p.lstat().st_mtime_ns, p.lstat().st_mode)
-        for p in sorted([root, *root.rglob("*")])
-    }
 
 
 @dataclass
@@ -70,6 +73,9 @@ def fill(root: Path, *, files: int = 8, size: int = 32 * 1024) -> None:
         (where / f"file {i}.dat").write_bytes(os.urandom(size + i))
     (root / "empty.txt").write_bytes(b"")
     (root / "config.ini").write_text("[app]\nname = 社保查询\n")
+    # Everything else a file system holds (no large sparse file: these trees are copied
+    # slowly on purpose, to be cut mid-copy).
+    odd_tree(root, sparse=False)
 
 
 @pytest.fixture
@@ -178,3 +184,64 @@ def scratch_databases() -> Iterator[ScratchDatabases]:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         for name in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- nothing of a run left behind --------------------------------------------------------
+
+
+def _key_marker(env: MigrationEnv) -> bytes:
+    """The body of the hosts' private key (its first line is the same in every ed25519 key;
+    the whole body is in nothing but a copy of this key)."""
+    lines = env.hosts.client_key.read_bytes().splitlines()
+    return b"\n".join(lines[1:-1])
+
+
+def _remote_dirs(session: Session, env: MigrationEnv) -> list[str]:
+    from sqlalchemy import select
+
+    from infra.migration.models import MigrationRun
+
+    session.expire_all()
+    plans = session.scalars(
+        select(MigrationRun.plan).where(MigrationRun.system_id == env.system.id)
+    )
+    return [str(p["remote_run_dir"]) for p in plans if p.get("remote_run_dir")]
+
+
+def secrets_left(session: Session, env: MigrationEnv) -> list[str]:
+    """Every copy of the private key where a run puts one — the controller's run directories
+    (decrypted keys), the hosts' run directories (the transfer key on the source, under
+    /var/tmp: these hosts share the machine's /var/tmp), the hosts' /srv, Ansible's control
+    directories — and every host run directory still there."""
+    marker = _key_marker(env)
+    places = [env.run_root, *(h.srv for h in env.hosts.hosts)]
+    places += [Path(p) for p in glob.glob("/var/tmp/govcloud-run-*")]
+    places += [Path(p) for p in glob.glob("/tmp/gc-cp-*")]
+    found = [d for d in _remote_dirs(session, env) if os.path.lexists(d)]
+    for place in places:
+        for top, _dirs, files in os.walk(place):
+            for name in files:
+                path = os.path.join(top, name)
+                with contextlib.suppress(OSError):
+                    regular = stat.S_ISREG(os.lstat(path).st_mode)
+                    if regular and marker in Path(path).read_bytes():
+                        found.append(path)
+    return found
+
+
+def processes_of_runs(session: Session, env: MigrationEnv) -> list[str]:
+    """Live processes naming a run's directory, on the controller or the hosts (which share
+    this machine's process table)."""
+    markers = [str(env.run_root), *_remote_dirs(session, env)]
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline", "status"]):
+        cmdline = " ".join(proc.info.get("cmdline") or [])
+        alive = proc.pid != os.getpid() and proc.info.get("status") != psutil.STATUS_ZOMBIE
+        if alive and any(m in cmdline for m in markers):
+            found.append(f"{proc.pid}: {cmdline[:200]}")
+    return found
+
+
+def assert_nothing_left(session: Session, env: MigrationEnv) -> None:
+    assert secrets_left(session, env) == []
+    assert processes_of_runs(session, env) == []

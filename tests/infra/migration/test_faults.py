@@ -31,7 +31,13 @@ from infra.migration.events import SystemCutOver
 from infra.migration.models import LegacySystem, MigrationRun
 from infra.migration.schemas import RunCreate
 from tests.factories import EVERYTHING, SYSTEM
-from tests.infra.migration.conftest import MigrationEnv, manifest, stat_snapshot
+from tests.infra.migration.conftest import (
+    MigrationEnv,
+    assert_nothing_left,
+    manifest,
+    secrets_left,
+    stat_snapshot,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -126,6 +132,7 @@ def test_link_cut_mid_copy_is_detected_and_the_run_resumes(
     assert manifest(env.destination_dir) == before
     assert manifest(env.source_dir) == before
     assert stat_snapshot(env.source_dir) == stats
+    assert_nothing_left(session, env)
 
 
 def runs_inline(factory: sessionmaker[Session]) -> Any:
@@ -189,6 +196,11 @@ def test_a_run_killed_midway_resumes_and_loses_nothing(
             if str(env.run_root) in " ".join(p.info["cmdline"] or [])
         ]
         assert orphans, "Ansible should have outlived the control panel"
+        # The helper that proves nothing is left finds what the killed attempt left: the
+        # decrypted keys on the controller and the transfer key on the source host.
+        left = secrets_left(session, env)
+        assert any(p.startswith(str(env.run_root)) and p.endswith(".key") for p in left), left
+        assert any(p.endswith("/transfer/key") for p in left), left
     finally:
         child.wait(timeout=30)
     killed = reload(session, run_id)
@@ -209,8 +221,9 @@ def test_a_run_killed_midway_resumes_and_loses_nothing(
         e.message for e in session.scalars(select(JobEvent).where(JobEvent.job_id == done.job_id))
     ]
     assert any("left by an earlier attempt" in m for m in log)
-    # The decrypted keys the killed process left behind are gone after the resumed run.
-    assert not list(env.run_root.rglob("*.key"))
+    # The decrypted keys (controller and source) the killed process left behind are gone after
+    # the resumed run, and nothing of either attempt runs.
+    assert_nothing_left(session, env)
 
 
 # --- cut-over ------------------------------------------------------------------------------
@@ -344,3 +357,4 @@ def test_cutover_moves_the_service_and_a_corrupt_copy_is_rolled_back(
         select(OutboxEvent).where(OutboxEvent.type == SystemCutOver.type)
     ).all()
     assert [(e.aggregate_id, e.payload["run_id"]) for e in cut_over] == [(str(system.id), final_id)]
+    assert_nothing_left(session, env)

@@ -15,7 +15,13 @@ from infra.migration.enums import RunStatus, SystemStatus
 from infra.migration.models import LegacySystem, MigrationRun
 from infra.migration.schemas import RunCreate
 from tests.factories import EVERYTHING, SYSTEM
-from tests.infra.migration.conftest import MigrationEnv, ScratchDatabases, manifest, stat_snapshot
+from tests.infra.migration.conftest import (
+    MigrationEnv,
+    ScratchDatabases,
+    assert_nothing_left,
+    manifest,
+    stat_snapshot,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -80,8 +86,9 @@ def test_data_and_database_arrive_whole_and_the_source_is_only_read(
     # Every byte: the destination holds exactly the source's files, and the run proved it.
     assert manifest(env.destination_dir) == before
     (data,) = run.results["data"]
-    assert data["files"] == len(before)
-    assert data["bytes"] == sum(size for size, _ in before.values())
+    assert data["entries"] == len(before)
+    assert data["files"] == sum(1 for e in before.values() if "sha256" in e)
+    assert data["bytes"] == sum(e.get("size", 0) for e in before.values())
     # Every row.
     assert counts(scratch_databases.destination_dsn) == scratch_databases.rows
     assert run.results["databases"][0]["tables"] == {
@@ -98,8 +105,7 @@ def test_data_and_database_arrive_whole_and_the_source_is_only_read(
         e.message for e in session.scalars(select(JobEvent).where(JobEvent.job_id == job.id))
     ]
     assert any(m.startswith("copy_data: source changed: Rsync each directory") for m in messages)
-    assert not list(env.run_root.rglob("*.key"))
-    assert not list(env.source.srv.parent.rglob("transfer"))
+    assert_nothing_left(session, env)
     system = session.get(LegacySystem, env.system.id)
     assert system is not None
     assert system.status is SystemStatus.MIGRATING
