@@ -210,7 +210,7 @@ def costs(
     ]
 
 
-@router.get("/charts/by-service.svg")
+@router.get("/charts/by-service.svg", responses={200: {"content": {"image/svg+xml": {}}}})
 def chart_by_service(
     session: SessionDep,
     principal: BillingReader,
@@ -229,7 +229,7 @@ def chart_by_service(
     return Response(svg, media_type="image/svg+xml")
 
 
-@router.get("/export/focus")
+@router.get("/export/focus", responses={200: {"content": {"text/csv": {}}}})
 def export_focus(
     session: SessionDep,
     principal: BillingExporter,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import AwareDatetime
 from sqlalchemy import select
 
-from infra.errors import NotFound
+from infra.errors import InvalidInput, NotFound
 from infra.tenancy.enums import Role
 from infra.tenancy.scope import Scope
 from monitoring.incidents import queries as incident_queries
@@ -51,7 +51,9 @@ from portal_api.deps import (
 )
 
 router = APIRouter(tags=["monitoring"])
-YamlText = Annotated[str, Body(media_type="application/yaml", max_length=1_000_000)]
+# At most 200,000 characters: even in 4-byte UTF-8 that stays under the 1 MiB body limit, so
+# an over-long document gets this field's 422, not the guard's 413.
+YamlText = Annotated[str, Body(media_type="application/yaml", max_length=200_000)]
 
 
 @router.get("/monitoring/services", response_model=list[ServiceRead])
@@ -216,6 +218,8 @@ def create_slo(session: SessionDep, who: MonitoringWriter, data: SloCreate) -> S
 def import_openslo(session: SessionDep, who: MonitoringWriter, text: YamlText) -> list[SloRead]:
     """Create the SLO documents of an OpenSLO v1 YAML stream."""
     rows = openslo.import_yaml(session, text=text, actor=who.actor)
+    if not rows:
+        raise InvalidInput.one("body", "the YAML holds no OpenSLO v1 SLO document")
     return [SloRead.model_validate(r) for r in rows]
 
 
@@ -227,7 +231,7 @@ def _subject_code(session: SessionDep, slo: Slo) -> str:
     return session.get_one(Provider, slo.provider_id).code
 
 
-@router.get("/slos/openslo")
+@router.get("/slos/openslo", responses={200: {"content": {"application/yaml": {}}}})
 def export_openslo(session: SessionDep, who: MonitoringReader) -> Response:
     """Every visible SLO as OpenSLO v1 YAML."""
     docs = []
@@ -236,7 +240,7 @@ def export_openslo(session: SessionDep, who: MonitoringReader) -> Response:
     return Response(openslo.export_yaml(docs), media_type="application/yaml")
 
 
-@router.get("/slos/prometheus-rules")
+@router.get("/slos/prometheus-rules", responses={200: {"content": {"application/yaml": {}}}})
 def prometheus_rules(session: SessionDep, who: MonitoringReader) -> Response:
     """Recording and alerting rules for the visible SLOs (``promtool check rules`` clean)."""
     pairs = [

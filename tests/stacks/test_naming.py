@@ -10,7 +10,7 @@ import pulumi
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from infra.inventory.enums import NetworkZone
 from infra.provisioning.models import StackState
@@ -136,7 +136,7 @@ def test_intranet_quotas_are_stated_not_silently_dropped(
 
 
 def test_removing_a_zones_last_quota_keeps_its_namespace(
-    mocks: RecordingMocks, session: Session
+    mocks: RecordingMocks, session: Session, session_factory: sessionmaker[Session]
 ) -> None:
     """Every object of a zone is registered with retain_on_delete, so the ``up`` after the
     zone's last quota went forgets the namespace instead of deleting it (with its volumes);
@@ -147,6 +147,8 @@ def test_removing_a_zones_last_quota_keeps_its_namespace(
     factories.quota(
         session, dept=dept, resource=ResourceClass.VCPU, zone=NetworkZone.INTERNET, limit=2
     )
+    factories.deliver_events(session_factory)  # quota changes reach the stack by event
+    session.commit()
     settings = get_settings().provisioning
     config = tenancy_config(session, department=dept, settings=settings)
 

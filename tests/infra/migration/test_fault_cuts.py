@@ -305,8 +305,8 @@ def test_killed_after_the_source_was_stopped_then_rolled_back(
         [
             sys.executable,
             "-c",
-            "import sys, infra.migration.runs; from infra.jobs.runner import run_job; "
-            "run_job(sys.argv[1])",
+            "import sys; from portal_api.runtime import install_registry; "
+            "from infra.jobs.runner import run_job; install_registry(); run_job(sys.argv[1])",
             job_id,
         ],
         env=os.environ | {"GOVCLOUD_DATABASE_URL": database_url_for_children, "GOVCLOUD_DEMO": "1"},
