@@ -10,16 +10,10 @@ from __future__ import annotations
 
 import base64
 import re
-import sys
 from collections.abc import Sequence
 from decimal import Decimal
 
-import pygal
-from pygal.style import Style
-
-# pygal appends a legacy import hook (for its map plugins, which govcloud does not use) to
-# sys.meta_path; every later failed import then warns "find_spec() not found".  Take it out.
-sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+from monitoring.charting import Style, pygal
 
 STYLE = Style(
     background="transparent",

@@ -15,7 +15,6 @@ import json
 from decimal import Decimal
 from typing import Final
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -411,8 +410,3 @@ def scheme_yaml(session: Session, version: str) -> str:
     if row is None:
         raise NotFound("assessment scheme", version)
     return row.text
-
-
-def describe(scheme: Scheme) -> str:
-    """The scheme as YAML again (for export)."""
-    return yaml.safe_dump(scheme.model_dump(mode="json"), allow_unicode=True, sort_keys=False)

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from zoneinfo import ZoneInfo
 
-import pygal
-from pygal.style import Style
-
-# pygal appends an old-style import hook (for its maps plugins) to sys.meta_path; it has no
-# find_spec, so every later import warns (an error under the tests' warning filters).  Unused.
-sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
-
-from infra.schedules.types import CITY_TIMEZONE  # noqa: E402
+from infra.schedules.types import CITY_TIMEZONE
+from monitoring.charting import Style, pygal
 
 _STYLE = Style(
     background="white",
