@@ -15,30 +15,10 @@ from infra.events.types import Subscription
 from infra.jobs.registry import Kinds
 from infra.settings import Settings, get_settings
 from portal_api import errors, panel_metrics, registry, runtime
-from portal_api.api import (
-    assessments,
-    audit,
-    auth,
-    billing,
-    departments,
-    discovery,
-    health,
-    inventory,
-    jobs,
-    metrics,
-    migration,
-    monitoring,
-    network,
-    quotas,
-    requests,
-    schedules,
-    stacks,
-    surveys,
-    usage,
-    users,
-)
 from portal_api.deps import PUBLIC, integers_in_range
+from portal_api.domains import DOMAINS
 from portal_api.guards import Guard
+from portal_api.health.api import health
 from portal_api.openapi import truthful_openapi
 
 log = logging.getLogger(__name__)
@@ -48,29 +28,9 @@ API_PREFIX = "/api/v1"
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
-    for module in (
-        health,
-        auth,
-        departments,
-        users,
-        quotas,
-        inventory,
-        network,
-        jobs,
-        audit,
-        surveys,
-        requests,
-        usage,
-        stacks,
-        discovery,
-        migration,
-        monitoring,
-        schedules,
-        assessments,
-        metrics,
-        billing,
-    ):
-        router.include_router(module.router)
+    for domain in DOMAINS:
+        if (module := domain.part("api")) is not None:
+            router.include_router(module.router)
     return router
 
 
@@ -120,7 +80,7 @@ def create_app(
     app.include_router(api_router())
     app.add_api_route(
         "/healthz",
-        health.health,
+        health,
         methods=["GET"],
         include_in_schema=False,
         dependencies=[PUBLIC],

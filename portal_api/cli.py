@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
@@ -21,8 +20,8 @@ from infra.tenancy.enums import Role
 from infra.tenancy.models import Department, User
 from infra.tenancy.schemas import UserCreate
 from infra.tenancy.scope import Scope
-from portal_api import cli_assessment, cli_migration, cli_requests
-from portal_api.cli_inventory import app as inventory_app
+from portal_api.clikit import console, err, fail, settings_or_exit
+from portal_api.domains import DOMAINS
 
 app = typer.Typer(help="govcloud: run a shared government cloud.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -38,51 +37,11 @@ for sub, name in (
     (demo_app, "demo"),
 ):
     app.add_typer(sub, name=name)
-app.add_typer(inventory_app, name="inventory")
+for domain in DOMAINS:  # each domain's commands, in one style: register(app)
+    if (commands := domain.part("cli")) is not None:
+        commands.register(app)
 
-cli_requests.register(app)
-
-from portal_api.cli_stacks import app as stack_app  # noqa: E402
-
-app.add_typer(stack_app, name="stack")
-cli_migration.register(app)  # discover, assess, waves, migrate
-cli_assessment.register(app)  # the quarterly provider assessment
-
-from portal_api.cli_monitoring import app as monitoring_app  # noqa: E402
-
-app.add_typer(monitoring_app, name="monitoring")
-
-from portal_api.cli_events import app as events_app  # noqa: E402
-
-app.add_typer(events_app, name="events")
-
-from portal_api.cli_agent import app as agent_app  # noqa: E402
-
-app.add_typer(agent_app, name="agent")  # run, enrol, revoke, list
-
-from portal_api import cli_jobs  # noqa: E402
-
-cli_jobs.register(app)  # worker, schedule, job
-
-from portal_api.cli_billing import app as billing_app  # noqa: E402
-
-app.add_typer(billing_app, name="billing")
-
-console = Console()
-err = Console(stderr=True)
 CLI_ACTOR = Actor.system("cli")
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code)
-
-
-def _settings_or_exit() -> None:
-    try:
-        get_settings()
-    except ValidationError as exc:
-        raise _fail(str(exc.errors()[0]["msg"]).removeprefix("Value error, "), 2) from exc
 
 
 @app.callback()
@@ -111,7 +70,7 @@ def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from portal_api.schema import migrate
 
-    _settings_or_exit()
+    settings_or_exit()
     migrate.upgrade(get_settings().database_url, revision)
     console.print(f"database at [bold]{revision}[/]")
 
@@ -121,11 +80,11 @@ def db_check() -> None:
     """Fail if the models and the migrations have drifted apart."""
     from portal_api.schema import migrate
 
-    _settings_or_exit()
+    settings_or_exit()
     try:
         migrate.check(get_settings().database_url)
     except Exception as exc:
-        raise _fail(f"models and migrations differ: {exc}") from exc
+        raise fail(f"models and migrations differ: {exc}") from exc
     console.print("models and migrations agree")
 
 
@@ -151,7 +110,7 @@ def user_create(
     ] = "",
 ) -> None:
     """Create an account."""
-    _settings_or_exit()
+    settings_or_exit()
     try:
         with session_scope() as session:
             department_id = None
@@ -160,12 +119,12 @@ def user_create(
                     select(Department.id).where(Department.code == department)
                 )
                 if department_id is None:
-                    raise _fail(f"department: no department has code {department!r}")
+                    raise fail(f"department: no department has code {department!r}")
             provider_id = None
             if provider:
                 provider_id = session.scalar(select(Provider.id).where(Provider.code == provider))
                 if provider_id is None:
-                    raise _fail(f"provider: no provider has code {provider!r}")
+                    raise fail(f"provider: no provider has code {provider!r}")
             data = UserCreate(
                 username=username,
                 display_name=display_name or username,
@@ -182,9 +141,9 @@ def user_create(
             )
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise _fail(problems) from exc
+        raise fail(problems) from exc
     except GovcloudError as exc:
-        raise _fail(exc.message) from exc
+        raise fail(exc.message) from exc
 
 
 @token_app.command("create")
@@ -194,11 +153,11 @@ def token_create(
     days: Annotated[int, typer.Option(min=1, max=3650, help="Days until it expires.")] = 90,
 ) -> None:
     """Issue an API token; it is printed once and only its hash is stored."""
-    _settings_or_exit()
+    settings_or_exit()
     with session_scope() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None or not user.is_active:
-            raise _fail(f"username: no active user {username!r}")
+            raise fail(f"username: no active user {username!r}")
         token, plaintext = accounts.issue_token(
             session, user=user, name=name, expires_in_days=days, actor=CLI_ACTOR
         )
@@ -216,16 +175,16 @@ def audit_verify() -> None:
     from infra.audit.service import verify_chain
     from infra.audit.signing import AuditKeyMissing
 
-    _settings_or_exit()
+    settings_or_exit()
     try:
         with session_scope() as session:
             report = verify_chain(session)
     except AuditKeyMissing as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     if not report.ok:
         for problem in report.problems[1:]:
             err.print(f"also: {problem}")
-        raise _fail(f"audit chain broken at entry {report.first_broken_seq}: {report.reason}")
+        raise fail(f"audit chain broken at entry {report.first_broken_seq}: {report.reason}")
     console.print(
         f"audit chain intact: {report.checked} entries verified, "
         f"{report.checkpoints} signed checkpoints"
@@ -238,12 +197,12 @@ def audit_checkpoint() -> None:
     from infra.audit.service import sign_now
     from infra.audit.signing import AuditKeyMissing
 
-    _settings_or_exit()
+    settings_or_exit()
     try:
         with session_scope() as session:
             signed = sign_now(session)
     except AuditKeyMissing as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     if signed is None:
         console.print("no new entries since the last checkpoint")
     else:
@@ -255,10 +214,10 @@ def audit_keygen() -> None:
     """Create the Ed25519 key that signs checkpoints (GOVCLOUD_AUDIT__KEY_PATH, mode 0600)."""
     from infra.audit import signing
 
-    _settings_or_exit()
+    settings_or_exit()
     path = get_settings().audit.key_path
     if path.exists():
-        raise _fail(f"{path} exists: refusing to replace the audit signing key")
+        raise fail(f"{path} exists: refusing to replace the audit signing key")
     key = signing.generate_key(path)
     console.print(f"audit signing key written to {path} (key {signing.key_id(key.public_key())})")
     print(signing.public_pem(key.public_key()), end="")
@@ -269,11 +228,11 @@ def audit_public_key() -> None:
     """Print the public key a verifier needs (PEM)."""
     from infra.audit import signing
 
-    _settings_or_exit()
+    settings_or_exit()
     try:
         print(signing.public_pem(signing.public_key()), end="")
     except signing.AuditKeyMissing as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
 
 
 def _audit_key_or_exit() -> None:
@@ -283,7 +242,7 @@ def _audit_key_or_exit() -> None:
     try:
         signing.signing_key()
     except signing.AuditKeyMissing as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
 
 
 # -- demo and serve ------------------------------------------------------------------------
@@ -305,7 +264,7 @@ def demo_load() -> None:
     """Load the demo city (idempotent)."""
     from portal_api import demo
 
-    _settings_or_exit()
+    settings_or_exit()
     with session_scope() as session:
         demo.load(session)
     console.print("demo data loaded")
@@ -327,10 +286,10 @@ def serve(
 
     if demo:
         main(demo=True)
-        _settings_or_exit()
+        settings_or_exit()
         db_upgrade("head")
         demo_load()
-    _settings_or_exit()
+    settings_or_exit()
     _audit_key_or_exit()
     console.print(
         f"govcloud control panel on [bold]http://{host}:{port}/[/]  (API docs: /api/v1/docs)"

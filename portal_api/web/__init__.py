@@ -10,45 +10,15 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from portal_api.deps import integers_in_range
+from portal_api.domains import DOMAINS
 from portal_api.web.render import STATIC_DIR, html_error_page
-from portal_api.web.views import (
-    account,
-    assessments,
-    billing,
-    capacity,
-    departments,
-    home,
-    inventory,
-    migration,
-    monitoring,
-    quotas,
-    requests,
-    schedules,
-    stacks,
-    surveys,
-    users,
-)
 
 
 def install(app: FastAPI) -> None:
     """Serve the pages and their static files; render errors on page paths as HTML."""
-    for module in (
-        account,
-        home,
-        departments,
-        users,
-        quotas,
-        capacity,
-        surveys,
-        inventory,
-        requests,
-        stacks,
-        migration,
-        monitoring,
-        assessments,
-        schedules,
-        billing,
-    ):
+    for domain in DOMAINS:
+        if (module := domain.part("pages")) is None:
+            continue
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(integers_in_range)]
         )

@@ -142,10 +142,3 @@ def checked_form(viewer: SignedIn, form: PostedForm) -> FormData:
 
 
 CheckedForm = Annotated[FormData, Depends(checked_form)]
-
-DepartmentReader = Annotated[Viewer, Depends(Need(Permission.DEPARTMENT_READ))]
-DepartmentWriter = Annotated[Viewer, Depends(Need(Permission.DEPARTMENT_WRITE))]
-UserReader = Annotated[Viewer, Depends(Need(Permission.USER_READ))]
-UserWriter = Annotated[Viewer, Depends(Need(Permission.USER_WRITE))]
-QuotaReader = Annotated[Viewer, Depends(Need(Permission.QUOTA_READ))]
-QuotaWriter = Annotated[Viewer, Depends(Need(Permission.QUOTA_WRITE))]

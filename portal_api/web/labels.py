@@ -8,6 +8,7 @@ from typing import Final
 from infra.discovery.enums import Reachability
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
 from infra.jobs.enums import JobStatus
+from infra.labels import N_
 from infra.migration.enums import Criticality, RunStatus, Strategy, SystemStatus
 from infra.provisioning.enums import StackOperation, StackRunStatus
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
@@ -19,12 +20,6 @@ from infra.tenancy.requests.enums import (
     UsageLevel,
 )
 from monitoring.assessment.enums import COMMENT_LABELS, GRADE_LABELS, STATUS_LABELS
-
-
-def N_(message: str) -> str:
-    """Marks a string for extraction; it is translated later, when the page is rendered."""
-    return message
-
 
 ROLE_LABELS: Final[dict[Role, str]] = {
     Role.DEPARTMENT_USER: N_("Department user"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -21,11 +20,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.requests import Request
 from starlette.responses import Response
 
+from infra.labels import N_
 from infra.tenancy.models import Department
-from portal_api.permissions import Permission
+from portal_api.domains import NAVIGATION
 from portal_api.web import cookies, i18n
 from portal_api.web.auth import Viewer, viewer_for_error_page
-from portal_api.web.labels import N_, label_msgid
+from portal_api.web.labels import label_msgid
 
 HERE: Final = Path(__file__).resolve().parent
 TEMPLATE_DIR: Final = HERE / "templates"
@@ -41,37 +41,6 @@ SECURITY_HEADERS: Final = {
     "Referrer-Policy": "same-origin",
 }
 
-
-@dataclass(frozen=True)
-class NavItem:
-    path: str
-    label: str
-    permission: Permission
-
-
-NAVIGATION: Final = (
-    NavItem("/", N_("Overview"), Permission.SELF),
-    NavItem("/departments", N_("Departments"), Permission.DEPARTMENT_READ),
-    NavItem("/users", N_("Users"), Permission.USER_READ),
-    NavItem("/quotas", N_("Quotas"), Permission.QUOTA_READ),
-    NavItem("/inventory", N_("Inventory"), Permission.PROVIDER_READ),
-    NavItem("/capacity", N_("Capacity"), Permission.INVENTORY_READ),
-    NavItem("/usage", N_("Usage"), Permission.QUOTA_READ),
-    NavItem("/requests", N_("Requests"), Permission.REQUEST_READ),
-    NavItem("/approvals", N_("Approvals"), Permission.REQUEST_APPROVE),
-    NavItem("/stacks", N_("Stacks"), Permission.STACK_READ),
-    NavItem("/migration", N_("Migration"), Permission.MIGRATION_READ),
-    NavItem("/provider", N_("Provider home"), Permission.INCIDENT_HANDLE),
-    NavItem("/monitoring", N_("Service status"), Permission.MONITORING_READ),
-    NavItem("/monitoring/incidents", N_("Incidents"), Permission.MONITORING_READ),
-    NavItem("/monitoring/slos", N_("Service level objectives"), Permission.MONITORING_READ),
-    NavItem("/assessments", N_("Assessments"), Permission.ASSESSMENT_READ),
-    NavItem("/satisfaction", N_("Satisfaction survey"), Permission.SURVEY_ANSWER),
-    NavItem("/billing", N_("Bills"), Permission.BILLING_READ),
-    NavItem("/billing/finance", N_("Month-end close"), Permission.BILLING_WRITE),
-    NavItem("/billing/settlements", N_("Settlements"), Permission.SETTLEMENT_READ),
-    NavItem("/schedules", N_("Schedules"), Permission.SCHEDULE_READ),
-)
 
 ERROR_TITLES: Final = {
     400: N_("The request could not be understood"),

@@ -10,7 +10,7 @@ from infra.events.types import Event, Subscription
 from infra.provisioning.models import StackState
 from infra.tenancy.enums import DepartmentKind
 from infra.tenancy.events import QuotaChanged
-from portal_api import cli_events
+from portal_api.events import cli as cli_events
 from tests import factories
 from tests.cli import run_cli
 

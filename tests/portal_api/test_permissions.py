@@ -34,7 +34,8 @@ from infra.tenancy.requests.models import ResourceRequest
 from monitoring.incidents import service as incident_service
 from monitoring.incidents.models import Incident
 from monitoring.services.models import MonitoredService
-from portal_api.deps import PUBLIC, Allow, QuotaReader
+from portal_api import access
+from portal_api.deps import PUBLIC, Allow
 from portal_api.permissions import RULES, Permission, allowed
 from portal_api.routes_index import ApiRoute, api_routes, declared_access, declared_accesses
 from tests import factories, request_factories
@@ -225,7 +226,7 @@ def test_the_declaration_check_catches_undeclared_and_doubly_declared_routes() -
     def bare() -> None: ...
 
     @router.get("/twice", dependencies=[PUBLIC])
-    def twice(who: QuotaReader) -> None: ...
+    def twice(who: access.QuotaRead) -> None: ...
 
     @router.get("/once", dependencies=[Depends(Allow(Permission.QUOTA_READ))])
     def once() -> None: ...

@@ -1,4 +1,4 @@
-"""The `govcloud discover` commands end to end (portal_api/cli_migration.py): a fresh SQLite
+"""The `govcloud discover` commands end to end (portal_api/migration/cli.py): a fresh SQLite
 file, the run's real SSH hosts (their fixture lives under tests/infra)."""
 
 from __future__ import annotations

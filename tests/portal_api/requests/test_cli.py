@@ -13,7 +13,7 @@ from infra.database import reset_engine
 from infra.settings import reset_settings
 from infra.tenancy.enums import Role
 from infra.tenancy.requests.models import Allocation
-from portal_api import cli_requests
+from portal_api import clikit
 from portal_api.cli import app
 from tests import request_factories as rf
 from tests.request_factories import Scene
@@ -22,7 +22,7 @@ from tests.request_factories import Scene
 @pytest.fixture
 def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("GOVCLOUD_DATABASE_URL", database_url)
-    monkeypatch.setattr(cli_requests.console, "width", 200)
+    monkeypatch.setattr(clikit.console, "width", 200)
     reset_settings()
     reset_engine()
     yield CliRunner()

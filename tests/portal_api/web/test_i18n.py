@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import portal_api.web
+import portal_api
 from infra.audit.models import AuditEntry
 from infra.tenancy.enums import Role
 from infra.tenancy.models import User
@@ -23,7 +23,7 @@ from portal_api.web.labels import all_labelled, label_msgid
 from tests import factories
 from tests.portal_api.web.conftest import csrf_in, sign_in
 
-WEB_DIR = Path(portal_api.web.__file__).parent
+PORTAL_DIR = Path(portal_api.__file__).parent  # babel.cfg's root: pages, templates, labels
 
 
 # -- choosing and switching ----------------------------------------------------------------
@@ -96,8 +96,8 @@ def test_switching_language_changes_the_pages_and_is_saved(
 # -- catalogs --------------------------------------------------------------------------------
 
 
-def extracted_msgids(directory: Path = WEB_DIR) -> set[str]:
-    """Every msgid ``pybabel extract -F babel.cfg`` finds in the web package."""
+def extracted_msgids(directory: Path = PORTAL_DIR) -> set[str]:
+    """Every msgid ``pybabel extract -F babel.cfg`` finds in the top floor."""
     with (directory / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
     found: set[str] = set()
@@ -126,7 +126,7 @@ def untranslated(catalog: Catalog, msgids: Iterable[str]) -> list[str]:
 def test_extraction_finds_templates_and_python() -> None:
     msgids = extracted_msgids()
     assert "Skip to main content" in msgids  # base.html
-    assert "The quota was saved." in msgids  # views/quotas.py
+    assert "The quota was saved." in msgids  # quotas/pages.py
     assert "Cloud operator" in msgids  # labels.py (N_)
     assert "Enter a whole number." in msgids  # forms.py
     assert len(msgids) > 100
@@ -153,7 +153,7 @@ def test_translations_keep_their_placeholders() -> None:
 
 def test_the_completeness_check_can_fail(tmp_path: Path) -> None:
     (tmp_path / "templates").mkdir()
-    (tmp_path / "babel.cfg").write_text((WEB_DIR / "babel.cfg").read_text())
+    (tmp_path / "babel.cfg").write_text((PORTAL_DIR / "babel.cfg").read_text())
     (tmp_path / "templates" / "page.html").write_text("<p>{{ _('Overview') }}</p>")
     (tmp_path / "view.py").write_text("_('A string nobody translated')\n")
     msgids = extracted_msgids(tmp_path)

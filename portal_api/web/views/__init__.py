@@ -1,1 +1,0 @@
-"""The page routers, one module per area."""
