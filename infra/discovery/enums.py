@@ -1,6 +1,9 @@
 """Discovery vocabulary."""
 
 from enum import StrEnum
+from typing import Final
+
+from infra.labels import N_, labelled
 
 
 class Reachability(StrEnum):
@@ -16,3 +19,16 @@ class Reachability(StrEnum):
 class TargetSource(StrEnum):
     MANUAL = "manual"
     CSV = "csv"
+
+
+REACHABILITY_LABELS: Final[dict[Reachability, str]] = labelled(
+    {
+        Reachability.PENDING: N_("Not yet probed"),
+        Reachability.REACHABLE: N_("Reachable"),
+        Reachability.UNREACHABLE: N_("Unreachable"),
+        Reachability.HOST_KEY_UNKNOWN: N_("Host key unknown (refused)"),
+        Reachability.HOST_KEY_MISMATCH: N_("Host key changed (refused)"),
+        Reachability.AUTH_FAILED: N_("Authentication failed"),
+        Reachability.PROBE_FAILED: N_("Probe failed"),
+    }
+)

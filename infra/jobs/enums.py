@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
+
+from infra.labels import N_, labelled
 
 
 class JobStatus(StrEnum):
@@ -56,3 +59,14 @@ class Backend(StrEnum):
 
     EMBEDDED = "embedded"
     PROCRASTINATE = "procrastinate"
+
+
+JOB_STATUS_LABELS: Final[dict[JobStatus, str]] = labelled(
+    {
+        JobStatus.QUEUED: N_("Queued"),
+        JobStatus.RUNNING: N_("Running"),
+        JobStatus.SUCCEEDED: N_("Succeeded"),
+        JobStatus.FAILED: N_("Failed"),
+        JobStatus.CANCELLED: N_("Cancelled"),
+    }
+)

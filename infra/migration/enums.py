@@ -1,6 +1,9 @@
 """Migration vocabulary: strategies, criticality, statuses of systems, waves and runs."""
 
 from enum import StrEnum
+from typing import Final
+
+from infra.labels import N_, labelled
 
 
 class Strategy(StrEnum):
@@ -65,3 +68,50 @@ class RunStatus(StrEnum):
     @property
     def resumable(self) -> bool:
         return self in (RunStatus.FAILED, RunStatus.RUNNING)
+
+
+STRATEGY_LABELS: Final[dict[Strategy, str]] = labelled(
+    {
+        Strategy.REHOST: N_("Rehost"),
+        Strategy.REPLATFORM: N_("Replatform"),
+        Strategy.REFACTOR: N_("Refactor"),
+        Strategy.REPURCHASE: N_("Repurchase"),
+        Strategy.RETIRE: N_("Retire"),
+        Strategy.RETAIN: N_("Retain"),
+    }
+)
+
+
+SYSTEM_STATUS_LABELS: Final[dict[SystemStatus, str]] = labelled(
+    {
+        SystemStatus.REGISTERED: N_("Registered"),
+        SystemStatus.ASSESSED: N_("Assessed"),
+        SystemStatus.SIGNED_OFF: N_("Signed off"),
+        SystemStatus.PLANNED: N_("Scheduled"),
+        SystemStatus.MIGRATING: N_("Migrating"),
+        SystemStatus.MIGRATED: N_("Migrated"),
+        SystemStatus.ROLLED_BACK: N_("Rolled back"),
+        SystemStatus.RETIRED: N_("Taken offline"),
+    }
+)
+
+
+CRITICALITY_LABELS: Final[dict[Criticality, str]] = labelled(
+    {
+        Criticality.LOW: N_("Low"),
+        Criticality.MEDIUM: N_("Medium"),
+        Criticality.HIGH: N_("High"),
+        Criticality.CRITICAL: N_("Mission-critical"),
+    }
+)
+
+
+RUN_STATUS_LABELS: Final[dict[RunStatus, str]] = labelled(
+    {
+        RunStatus.QUEUED: N_("Queued"),
+        RunStatus.RUNNING: N_("Running"),
+        RunStatus.SUCCEEDED: N_("Succeeded"),
+        RunStatus.FAILED: N_("Failed"),
+        RunStatus.ROLLED_BACK: N_("Rolled back"),
+    }
+)

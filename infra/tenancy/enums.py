@@ -1,4 +1,7 @@
 from enum import StrEnum
+from typing import Final
+
+from infra.labels import N_, labelled
 
 
 class DepartmentKind(StrEnum):
@@ -48,3 +51,36 @@ QUOTA_MAXIMUM: dict[ResourceClass, int] = {
     ResourceClass.PUBLIC_IP: 65_536,
     ResourceClass.BANDWIDTH_MBPS: 1_000_000,
 }
+
+
+ROLE_LABELS: Final[dict[Role, str]] = labelled(
+    {
+        Role.DEPARTMENT_USER: N_("Department user"),
+        Role.DEPARTMENT_ADMIN: N_("Department administrator"),
+        Role.OPERATOR: N_("Cloud operator"),
+        Role.FINANCE: N_("Finance"),
+        Role.MANAGER: N_("Manager"),
+        Role.PROVIDER_REP: N_("Provider representative"),
+        Role.AUDITOR: N_("Auditor"),
+    }
+)
+
+
+RESOURCE_LABELS: Final[dict[ResourceClass, str]] = labelled(
+    {
+        ResourceClass.VCPU: N_("vCPU (cores)"),
+        ResourceClass.MEMORY_GIB: N_("Memory (GiB)"),
+        ResourceClass.STORAGE_GIB: N_("Storage (GiB)"),
+        ResourceClass.PUBLIC_IP: N_("Public IP addresses"),
+        ResourceClass.BANDWIDTH_MBPS: N_("Bandwidth (Mbit/s)"),
+    }
+)
+
+
+KIND_LABELS: Final[dict[DepartmentKind, str]] = labelled(
+    {
+        DepartmentKind.CITY: N_("City"),
+        DepartmentKind.DEPARTMENT: N_("Department"),
+        DepartmentKind.SECTION: N_("Section"),
+    }
+)

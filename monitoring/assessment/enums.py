@@ -5,10 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-
-def N_(message: str) -> str:
-    """Marks a string for extraction; translated when a page renders it."""
-    return message
+from infra.labels import N_, labelled
 
 
 class Grade(StrEnum):
@@ -31,12 +28,14 @@ GRADE_CHINESE: Final[dict[Grade, str]] = {
     Grade.FAIL: "不合格",
 }
 
-GRADE_LABELS: Final[dict[Grade, str]] = {
-    Grade.EXCELLENT: N_("Excellent"),
-    Grade.GOOD: N_("Good"),
-    Grade.PASS: N_("Pass"),
-    Grade.FAIL: N_("Fail"),
-}
+GRADE_LABELS: Final[dict[Grade, str]] = labelled(
+    {
+        Grade.EXCELLENT: N_("Excellent"),
+        Grade.GOOD: N_("Good"),
+        Grade.PASS: N_("Pass"),
+        Grade.FAIL: N_("Fail"),
+    }
+)
 
 
 class Direction(StrEnum):
@@ -64,11 +63,13 @@ class AssessmentStatus(StrEnum):
         return self is AssessmentStatus.SIGNED
 
 
-STATUS_LABELS: Final[dict[AssessmentStatus, str]] = {
-    AssessmentStatus.DRAFT: N_("Draft"),
-    AssessmentStatus.UNDER_REVIEW: N_("Under review"),
-    AssessmentStatus.SIGNED: N_("Signed"),
-}
+STATUS_LABELS: Final[dict[AssessmentStatus, str]] = labelled(
+    {
+        AssessmentStatus.DRAFT: N_("Draft"),
+        AssessmentStatus.UNDER_REVIEW: N_("Under review"),
+        AssessmentStatus.SIGNED: N_("Signed"),
+    }
+)
 
 
 class CommentKind(StrEnum):
@@ -77,8 +78,10 @@ class CommentKind(StrEnum):
     REPLY = "reply"  # the cloud office's answer
 
 
-COMMENT_LABELS: Final[dict[CommentKind, str]] = {
-    CommentKind.COMMENT: N_("Comment"),
-    CommentKind.APPEAL: N_("Appeal"),
-    CommentKind.REPLY: N_("Reply"),
-}
+COMMENT_LABELS: Final[dict[CommentKind, str]] = labelled(
+    {
+        CommentKind.COMMENT: N_("Comment"),
+        CommentKind.APPEAL: N_("Appeal"),
+        CommentKind.REPLY: N_("Reply"),
+    }
+)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
-from monitoring.assessment.enums import N_
+from infra.labels import N_
 
 QUESTIONS: Final[dict[str, str]] = {
     "attitude": N_("Service attitude of the provider's staff"),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
+
+from infra.labels import N_, labelled
 
 
 class RequestState(StrEnum):
@@ -86,3 +89,54 @@ class UsageLevel(StrEnum):
     OK = "ok"
     WARNING = "warning"  # ≥ 80 %
     CRITICAL = "critical"  # ≥ 95 %
+
+
+REQUEST_STATE_LABELS: Final[dict[RequestState, str]] = labelled(
+    {
+        RequestState.DRAFT: N_("Draft"),
+        RequestState.SUBMITTED: N_("Submitted"),
+        RequestState.APPROVED: N_("Approved"),
+        RequestState.REJECTED: N_("Rejected"),
+        RequestState.PLACED: N_("Placed"),
+        RequestState.ACTIVE: N_("Running"),
+        RequestState.EXPIRED: N_("Expired"),
+        RequestState.RELEASED: N_("Released"),
+        RequestState.WITHDRAWN: N_("Withdrawn"),
+    }
+)
+
+
+REQUEST_KIND_LABELS: Final[dict[RequestKind, str]] = labelled(
+    {
+        RequestKind.NEW: N_("New capacity"),
+        RequestKind.CHANGE: N_("Change request"),
+    }
+)
+
+
+STAGE_LABELS: Final[dict[ApprovalStage, str]] = labelled(
+    {
+        ApprovalStage.SECTION_HEAD: N_("Section head"),
+        ApprovalStage.DEPARTMENT_ADMIN: N_("Department administrator"),
+        ApprovalStage.CLOUD_OFFICE: N_("Cloud office"),
+        ApprovalStage.FINANCE: N_("Finance"),
+    }
+)
+
+
+STEP_LABELS: Final[dict[StepStatus, str]] = labelled(
+    {
+        StepStatus.WAITING: N_("Waiting"),
+        StepStatus.APPROVED: N_("Approved"),
+        StepStatus.REJECTED: N_("Rejected"),
+    }
+)
+
+
+USAGE_LEVEL_LABELS: Final[dict[UsageLevel, str]] = labelled(
+    {
+        UsageLevel.OK: N_("OK"),
+        UsageLevel.WARNING: N_("Warning"),
+        UsageLevel.CRITICAL: N_("Critical"),
+    }
+)
