@@ -14,8 +14,10 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from infra.audit.actor import Actor
 from infra.settings import get_settings
 
+CLI_ACTOR: Final = Actor.system("cli")
 console: Final = Console()
 err: Final = Console(stderr=True)
 

@@ -7,20 +7,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from infra.audit.actor import Actor
 from infra.database import session_scope
 from infra.errors import GovcloudError
 from monitoring.metrics import service
-from portal_api.clikit import console, fail, settings_or_exit
+from portal_api.clikit import CLI_ACTOR, console, fail, settings_or_exit
 
 app = typer.Typer(help="Host agents: run one, enrol and revoke them.", no_args_is_help=True)
 
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="agent")
-
-
-CLI_ACTOR = Actor.system("cli")
 
 
 @app.command(

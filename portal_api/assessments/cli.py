@@ -20,12 +20,11 @@ from infra.tenancy.scope import Scope
 from monitoring.assessment import queries, report, service
 from monitoring.assessment.collectors import monitoring_figures
 from monitoring.assessment.models import ProviderAssessment
-from portal_api.clikit import console, fail, settings_or_exit
+from portal_api.clikit import CLI_ACTOR, console, fail, settings_or_exit
 
 assessment_app = typer.Typer(
     help="Quarterly provider assessment: draft, show, sign, report.", no_args_is_help=True
 )
-CLI_ACTOR = Actor.system("cli")
 
 
 def register(app: typer.Typer) -> None:

@@ -13,21 +13,17 @@ from billing.focus.service import focus_rows, months_between, to_csv
 from billing.invoices.flows import close_month
 from billing.invoices.models import Invoice
 from billing.invoices.render import canonical_csv, invoice_pdf
-from infra.audit.actor import Actor
 from infra.database import session_scope
 from infra.errors import GovcloudError
 from infra.tenancy.models import Department
 from infra.tenancy.scope import Scope
-from portal_api.clikit import console, fail
+from portal_api.clikit import CLI_ACTOR, console, fail
 
 app = typer.Typer(help="Billing: month-end close, invoices, FOCUS export.", no_args_is_help=True)
 
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="billing")
-
-
-CLI_ACTOR = Actor.system("cli")
 
 
 def _month(value: str) -> dt.date:

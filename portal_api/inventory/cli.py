@@ -9,23 +9,19 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from infra.audit.actor import Actor
 from infra.database import get_read_session_factory, session_scope
 from infra.inventory.queries import capacity_overview
 from infra.inventory.survey_export import KINDS, export_csv, export_xlsx
 from infra.inventory.survey_import import SurveyRejected, import_files
 from infra.settings import get_settings
 from infra.tenancy.scope import Scope
-from portal_api.clikit import console, err
+from portal_api.clikit import CLI_ACTOR, console, err
 
 app = typer.Typer(help="Inventory: surveys of the legacy estate, capacity.", no_args_is_help=True)
 
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="inventory")
-
-
-CLI_ACTOR = Actor.system("cli")
 
 
 @app.callback()

@@ -12,7 +12,6 @@ from babel.dates import format_datetime
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from infra.audit.actor import Actor
 from infra.database import get_session_factory, session_scope
 from infra.errors import GovcloudError
 from infra.jobs.jobs import NOOP_KIND
@@ -21,10 +20,9 @@ from infra.jobs.runner import InlineBackend, set_backend
 from infra.jobs.service import submit_job
 from infra.schedules import service as schedules
 from infra.settings import get_settings
-from portal_api.clikit import console, fail
+from portal_api.clikit import CLI_ACTOR, console, fail
 from portal_api.registry import SCHEDULES
 
-CLI_ACTOR = Actor.system("cli")
 CITY_TZ = "Asia/Shanghai"
 
 schedule_app = typer.Typer(help="Periodic work (each runs once per period).", no_args_is_help=True)

@@ -15,19 +15,17 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from infra.audit.actor import Actor
 from infra.database import session_scope
 from infra.errors import GovcloudError
 from infra.jobs.models import Job, JobEvent
 from infra.jobs.runner import InlineBackend, set_backend
 from infra.migration.models import MigrationRun
 from infra.tenancy.scope import Scope
-from portal_api.clikit import console, fail
+from portal_api.clikit import CLI_ACTOR, console, fail
 
 discover_app = typer.Typer(help="Discover legacy hosts over SSH.", no_args_is_help=True)
 waves_app = typer.Typer(help="Plan migration waves.", no_args_is_help=True)
 migrate_app = typer.Typer(help="Migrate, cut over, resume, roll back.", no_args_is_help=True)
-ACTOR = Actor.system("cli")
 EVERYTHING = Scope.everything()
 
 
@@ -78,7 +76,7 @@ def credential_add(
                 data=CredentialCreate(
                     name=name, username=username, private_key=key_file.read_text()
                 ),
-                actor=ACTOR,
+                actor=CLI_ACTOR,
             )
             console.print(f"credential {row.id} {name}: {row.fingerprint}")
     except GovcloudError as exc:
@@ -94,7 +92,9 @@ def trust(
 
     try:
         with session_scope() as session:
-            rows = service.import_known_hosts(session, text=known_hosts.read_text(), actor=ACTOR)
+            rows = service.import_known_hosts(
+                session, text=known_hosts.read_text(), actor=CLI_ACTOR
+            )
             console.print(f"{len(rows)} host key(s) trusted")
     except GovcloudError as exc:
         raise fail(exc.message) from exc
@@ -110,7 +110,7 @@ def import_csv(
     try:
         with session_scope() as session:
             rows = service.import_targets_csv(
-                session, text=csv_file.read_text(), actor=ACTOR, scope=EVERYTHING
+                session, text=csv_file.read_text(), actor=CLI_ACTOR, scope=EVERYTHING
             )
             console.print(f"{len(rows)} host(s) imported")
     except GovcloudError as exc:
@@ -144,7 +144,7 @@ def add_target(
                     credential_id=cred.id,
                     data_dirs=data_dir or [],
                 ),
-                actor=ACTOR,
+                actor=CLI_ACTOR,
                 scope=EVERYTHING,
             )
             console.print(f"target {row.id}: {row.address}:{row.port}")
@@ -176,7 +176,7 @@ def run_sweep(
         accept_new_host_keys=accept_new_host_keys,
     )
     job = run_job_inline(
-        lambda session: flows.start_sweep(session, data=data, actor=ACTOR, scope=EVERYTHING)
+        lambda session: flows.start_sweep(session, data=data, actor=CLI_ACTOR, scope=EVERYTHING)
     )
     show()
     if job.error:
@@ -225,7 +225,9 @@ def assess(
         with session_scope() as session:
             ids = system or [s.id for s in systems.list_systems(session, scope=EVERYTHING)]
             for system_id in ids:
-                row = assessment.assess(session, system_id=system_id, actor=ACTOR, scope=EVERYTHING)
+                row = assessment.assess(
+                    session, system_id=system_id, actor=CLI_ACTOR, scope=EVERYTHING
+                )
                 table.add_row(
                     f"{row.id} {row.application.code}",
                     (row.strategy or "").upper() if row.strategy else "",
@@ -261,7 +263,7 @@ def waves_plan(
         )
         with session_scope() as session:
             _, unplaced = assessment.plan_and_store(
-                session, data=data, actor=ACTOR, scope=EVERYTHING
+                session, data=data, actor=CLI_ACTOR, scope=EVERYTHING
             )
             for wave, members in assessment.planned_at(session, plan=plan):
                 console.print(f"[bold]wave {wave.number}[/] {wave.starts_at:%Y-%m-%d}")
@@ -303,7 +305,7 @@ def migrate_run(
         raise fail(str(exc.errors()[0]["loc"]) + ": " + exc.errors()[0]["msg"]) from exc
     job = run_job_inline(
         lambda session: _job_of(
-            session, runs.create_run(session, data=data, actor=ACTOR, scope=EVERYTHING)
+            session, runs.create_run(session, data=data, actor=CLI_ACTOR, scope=EVERYTHING)
         )
     )
     _report(job)
@@ -316,7 +318,7 @@ def migrate_resume(run_id: int) -> None:
 
     job = run_job_inline(
         lambda session: _job_of(
-            session, runs.resume_run(session, run_id=run_id, actor=ACTOR, scope=EVERYTHING)
+            session, runs.resume_run(session, run_id=run_id, actor=CLI_ACTOR, scope=EVERYTHING)
         )
     )
     _report(job)
@@ -329,7 +331,7 @@ def migrate_rollback(run_id: int) -> None:
 
     job = run_job_inline(
         lambda session: _job_of(
-            session, runs.rollback(session, run_id=run_id, actor=ACTOR, scope=EVERYTHING)
+            session, runs.rollback(session, run_id=run_id, actor=CLI_ACTOR, scope=EVERYTHING)
         )
     )
     _report(job)

@@ -10,7 +10,6 @@ from pydantic import ValidationError
 from rich.table import Table
 from sqlalchemy import select
 
-from infra.audit.actor import Actor
 from infra.database import get_read_session_factory, get_session_factory, session_scope
 from infra.errors import GovcloudError
 from infra.inventory.models import Provider
@@ -24,16 +23,13 @@ from monitoring.slo import openslo, rules
 from monitoring.slo.board import status_board
 from monitoring.slo.models import Slo
 from monitoring.slo.service import subject_services
-from portal_api.clikit import console, err
+from portal_api.clikit import CLI_ACTOR, console, err
 
 app = typer.Typer(help="Service quality: probes, status, SLOs.", no_args_is_help=True)
 
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="monitoring")
-
-
-CLI_ACTOR = Actor.system("cli")
 
 
 @app.callback()

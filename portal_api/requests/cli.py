@@ -11,7 +11,6 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from infra.audit.actor import Actor
 from infra.database import session_scope
 from infra.errors import GovcloudError
 from infra.schemas import PageParams
@@ -21,7 +20,7 @@ from infra.tenancy.requests import expiry, flows, service
 from infra.tenancy.requests.enums import RequestState
 from infra.tenancy.requests.models import ResourceRequest
 from infra.tenancy.scope import Scope
-from portal_api.clikit import console, fail, settings_or_exit
+from portal_api.clikit import CLI_ACTOR, console, fail, settings_or_exit
 
 request_app = typer.Typer(
     help="Resource requests: list, show, approve, reject, sweep.", no_args_is_help=True
@@ -221,7 +220,7 @@ def place(
         with session_scope() as session:
             plan = flows.run_placement(
                 session,
-                actor=Actor.system("cli"),
+                actor=CLI_ACTOR,
                 reserve=settings.inventory.host_reserve,
                 dry_run=dry_run,
                 anti_affinity="rack" if rack_anti_affinity else "host",

@@ -11,7 +11,6 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from infra.audit.actor import Actor
 from infra.database import get_session_factory, session_scope
 from infra.errors import GovcloudError
 from infra.jobs import service as jobs
@@ -22,7 +21,7 @@ from infra.provisioning.enums import StackOperation
 from infra.settings import get_settings
 from infra.tenancy.models import Department
 from infra.tenancy.scope import Scope
-from portal_api.clikit import console, fail
+from portal_api.clikit import CLI_ACTOR, console, fail
 
 app = typer.Typer(help="Department tenancy stacks (Pulumi).", no_args_is_help=True)
 
@@ -31,7 +30,6 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="stack")
 
 
-CLI_ACTOR = Actor.system("cli")
 PLATFORM = "platform"
 
 DepartmentArg = Annotated[str, typer.Argument(help="Department code, e.g. police.")]
