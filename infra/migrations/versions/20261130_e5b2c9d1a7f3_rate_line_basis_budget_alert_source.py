@@ -1,4 +1,5 @@
-"""rate lines state their basis (provisioned or measured); egress (per GB) is a service
+"""rate lines state their basis (provisioned or measured); egress (per GB) is a service;
+budget alerts say what they summed (invoiced or month to date)
 
 Revision ID: e5b2c9d1a7f3
 Revises: d4e8a1c7b3f9
@@ -59,9 +60,15 @@ def upgrade() -> None:
                 server_default="provisioned",
             )
         )
+    with op.batch_alter_table("budget_alerts", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("basis", sa.String(length=20), nullable=False, server_default="invoiced")
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("rate_lines", schema=None) as batch_op:
+        batch_op.drop_column("basis")
+    with op.batch_alter_table("budget_alerts", schema=None) as batch_op:
         batch_op.drop_column("basis")
     _checks(OLD_SERVICES, OLD_UNITS)
