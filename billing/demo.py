@@ -17,6 +17,7 @@ from billing.invoices.models import Budget
 from billing.invoices.service import month_bounds
 from billing.metering.models import UsageInterval
 from billing.metering.service import sync_request
+from billing.ratecards.enums import ServiceType
 from billing.ratecards.service import load_default_card
 from infra.audit.actor import Actor
 from infra.database import utcnow
@@ -26,6 +27,7 @@ from infra.schedules.types import CITY_TIMEZONE
 from infra.tenancy.models import Department
 from infra.tenancy.requests.enums import RequestState
 from infra.tenancy.requests.models import Allocation, RequestItem, ResourceRequest
+from monitoring.metrics.demo import load_demo_traffic
 
 ACTOR = Actor.system("demo")
 HISTORY_MONTHS = 3
@@ -38,6 +40,10 @@ def _months_back(now: dt.datetime, count: int) -> list[dt.date]:
         local = (local - dt.timedelta(days=1)).replace(day=1)
         out.append(local)
     return sorted(out)
+
+
+def _ms(at: dt.datetime) -> int:
+    return int(at.timestamp() * 1000)
 
 
 def load(session: Session, *, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -57,6 +63,20 @@ def load(session: Session, *, now: dt.datetime | None = None) -> dict[str, Any]:
         for alloc in session.scalars(select(Allocation).where(Allocation.request_id == request_id)):
             alloc.created_at = min(alloc.created_at, start)
         sync_request(session, request_id=request_id, at=start)
+    # The agents' transmit counters on the workloads' hosts, so measured lines have usage.
+    hosts = sorted(
+        set(
+            session.scalars(
+                select(Allocation.host_id)
+                .join(UsageInterval, UsageInterval.allocation_id == Allocation.id)
+                .where(UsageInterval.service == ServiceType.BANDWIDTH)
+                .distinct()
+            )
+        )
+    )
+    load_demo_traffic(
+        session, host_ids=hosts, start_ms=int(start.timestamp() * 1000), end_ms=_ms(now)
+    )
     summaries = [close_month(session, month=m, actor=ACTOR, now=now) for m in months]
     depts = {a.department_id for a in session.scalars(select(Allocation)) if a.released_at is None}
     already = session.scalar(select(Budget.id).limit(1)) is not None

@@ -82,6 +82,7 @@ PRICING_UNITS = {
     Unit.INSTANCE_HOUR: "Instance-Hours",
     Unit.IP_HOUR: "IP-Hours",
     Unit.MBPS_HOUR: "Mbps-Hours",
+    Unit.GB: "GB",
 }
 _CATEGORY = {
     LineCategory.USAGE: ("Usage", "", "Usage-Based"),

@@ -122,6 +122,8 @@ class BudgetAlert(Base):
     month: Mapped[dt.date] = mapped_column(Date)
     threshold: Mapped[int] = mapped_column(Integer)
     spent: Mapped[decimal.Decimal] = mapped_column(Exact(16, 2))
+    # What ``spent`` summed: "invoiced" (month-end close) or "month_to_date" (the daily watch).
+    basis: Mapped[str] = mapped_column(String(20), default="invoiced")
     raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

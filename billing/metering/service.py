@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -19,14 +19,18 @@ from sqlalchemy.orm import Session
 
 from billing.metering.models import UsageInterval
 from billing.metering.schemas import IntervalSnapshot, MeteredRow
-from billing.ratecards.enums import ServiceType
+from billing.metering.traffic import MeasuredTrafficSource
+from billing.ratecards.enums import MEASURABLE, CardSide, ServiceType, UsageBasis
+from billing.ratecards.service import card_for
+from billing.rating.schemas import CardVersion, price_line
 from infra.inventory.models import Host
 from infra.schedules.types import CITY_TIMEZONE
 from infra.tenancy.requests.enums import RequestKind
 from infra.tenancy.requests.models import Allocation, RequestItem, ResourceRequest
 
-MEASURED_SERVICES = frozenset({ServiceType.BANDWIDTH.value})
-"""Services priced from measured usage (a :class:`MeasuredUsageSource`), not from intervals."""
+MEASURED_SERVICES = frozenset(s.value for s in MEASURABLE)
+"""Services whose quantity the card's line basis decides: provisioned (from intervals) or
+measured (from a :class:`MeasuredUsageSource`)."""
 
 
 def floor_minute(at: dt.datetime) -> dt.datetime:
@@ -203,10 +207,10 @@ def split_by_day(
 
 
 class MeasuredUsageSource(Protocol):
-    """Measured usage (bandwidth, egress) per department, zone and day for a period.
+    """Measured usage (egress, 月95 bandwidth) per department, provider, zone and day.
 
-    Monitoring will provide the measured implementation; until then
-    :class:`ProvisionedBandwidthSource` reports the bandwidth the allocations were granted."""
+    :class:`billing.metering.traffic.MeasuredTrafficSource` reads monitoring's counters; the
+    card's line basis decides which of its rows are billed."""
 
     def measured(self, *, start: dt.datetime, end: dt.datetime) -> list[MeteredRow]: ...
 
@@ -221,6 +225,15 @@ class ProvisionedBandwidthSource:
         return split_by_day(self._intervals, start=start, end=end, services=MEASURED_SERVICES)
 
 
+def basis_of(versions: Sequence[CardVersion], service: str, zone: str, day: dt.date) -> str | None:
+    """The basis of the line pricing ``service`` in ``zone`` on ``day`` (None: no line)."""
+    for version in versions:
+        if version.covers(day):
+            found = price_line(version, service, zone)
+            return None if found is None else found[0].basis
+    return None
+
+
 def metered_rows(
     session: Session,
     *,
@@ -228,8 +241,30 @@ def metered_rows(
     end: dt.datetime,
     source: MeasuredUsageSource | None = None,
 ) -> list[MeteredRow]:
-    """All usage of ``[start, end)``: intervals for held capacity, ``source`` for measured usage."""
+    """All usage of ``[start, end)``: intervals for held capacity; for bandwidth and egress,
+    each line's stated basis picks the provisioned rows (intervals) or the measured ones
+    (``source``, by default monitoring's counters).  Provisioned rows with no line are kept, so
+    rating refuses them as unpriced; measured rows with no line are not billed."""
+    local = ZoneInfo(CITY_TIMEZONE)
+    card = card_for(
+        session,
+        side=CardSide.CHARGE,
+        provider_id=None,
+        start=start.astimezone(local).date(),
+        end=(end - dt.timedelta(microseconds=1)).astimezone(local).date() + dt.timedelta(days=1),
+    )
     intervals = intervals_in(session, start=start, end=end)
     held = split_by_day(intervals, start=start, end=end, exclude=MEASURED_SERVICES)
-    measured = (source or ProvisionedBandwidthSource(intervals)).measured(start=start, end=end)
-    return sorted(held + measured, key=lambda r: (r.department_id, r.service, r.zone, r.day))
+    provisioned = [
+        r
+        for r in split_by_day(intervals, start=start, end=end, services=MEASURED_SERVICES)
+        if basis_of(card, r.service, r.zone, r.day) in (UsageBasis.PROVISIONED.value, None)
+    ]
+    measured = [
+        r
+        for r in (source or MeasuredTrafficSource(session)).measured(start=start, end=end)
+        if basis_of(card, r.service, r.zone, r.day) == UsageBasis.MEASURED.value
+    ]
+    return sorted(
+        held + provisioned + measured, key=lambda r: (r.department_id, r.service, r.zone, r.day)
+    )

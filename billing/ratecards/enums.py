@@ -13,7 +13,11 @@ class CardSide(StrEnum):
 
 
 class Unit(StrEnum):
-    """Every price is per unit-hour; usage is metered in unit-minutes (exact integers)."""
+    """A price is per unit; usage is metered in sixtieths of the unit (exact integers).
+
+    For the time units (``*_hour``) a sixtieth is a unit-minute.  For ``gb`` (egress, 10⁹
+    bytes, as carriers count) a sixtieth is 1/60 GB: the one convention lets the rating
+    processor price time and volume alike (amount = sixtieths × price / 60)."""
 
     VCPU_HOUR = "vcpu_hour"
     GIB_HOUR = "gib_hour"
@@ -22,6 +26,19 @@ class Unit(StrEnum):
     INSTANCE_HOUR = "instance_hour"
     IP_HOUR = "ip_hour"
     MBPS_HOUR = "mbps_hour"
+    GB = "gb"
+
+
+class UsageBasis(StrEnum):
+    """How a price line's quantity is found — stated per line in the card, never implied.
+
+    ``provisioned``: what the allocation was granted, for as long as it held it (every held
+    service; bandwidth bought as a fixed rate, 包月固定带宽).  ``measured``: what monitoring saw
+    the hosts do (egress volume; bandwidth as the month's 95th-percentile rate, 月95计费); see
+    ``billing/metering/traffic.py`` for the rules."""
+
+    PROVISIONED = "provisioned"
+    MEASURED = "measured"
 
 
 class ServiceType(StrEnum):
@@ -36,6 +53,7 @@ class ServiceType(StrEnum):
     EIP = "eip"
     SLB = "slb"
     BANDWIDTH = "bandwidth"
+    EGRESS = "egress"
 
     @property
     def unit(self) -> Unit:
@@ -59,7 +77,12 @@ SERVICE_UNITS: dict[ServiceType, Unit] = {
     ServiceType.EIP: Unit.IP_HOUR,
     ServiceType.SLB: Unit.INSTANCE_HOUR,
     ServiceType.BANDWIDTH: Unit.MBPS_HOUR,
+    ServiceType.EGRESS: Unit.GB,
 }
+
+MEASURABLE: frozenset[ServiceType] = frozenset({ServiceType.BANDWIDTH, ServiceType.EGRESS})
+"""Services a card line may bill as measured; egress can only be measured."""
+ONLY_MEASURED: frozenset[ServiceType] = frozenset({ServiceType.EGRESS})
 
 SERVICE_CATEGORIES: dict[ServiceType, str] = {
     ServiceType.ECS_VCPU: "Compute",
@@ -73,6 +96,7 @@ SERVICE_CATEGORIES: dict[ServiceType, str] = {
     ServiceType.EIP: "Networking",
     ServiceType.SLB: "Networking",
     ServiceType.BANDWIDTH: "Networking",
+    ServiceType.EGRESS: "Networking",
 }
 
 SERVICE_LABELS: dict[ServiceType, tuple[str, str]] = {
@@ -87,5 +111,10 @@ SERVICE_LABELS: dict[ServiceType, tuple[str, str]] = {
     ServiceType.EIP: ("弹性公网 IP", "Elastic IP"),
     ServiceType.SLB: ("负载均衡", "Load balancer"),
     ServiceType.BANDWIDTH: ("带宽", "Bandwidth"),
+    ServiceType.EGRESS: ("公网出流量", "Internet egress"),
+}
+BASIS_LABELS: dict[UsageBasis, tuple[str, str]] = {
+    UsageBasis.PROVISIONED: ("按开通量", "as provisioned"),
+    UsageBasis.MEASURED: ("按实测", "as measured"),
 }
 """(zh-CN, en) labels beside the values."""

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String,
 from sqlalchemy import UniqueConstraint as Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from billing.ratecards.enums import CardSide, ServiceType, Unit
+from billing.ratecards.enums import CardSide, ServiceType, Unit, UsageBasis
 from infra.database import Base, Exact, UTCDateTime, utcnow
 from infra.enums import enum_column
 from infra.inventory.enums import NetworkZone
@@ -72,6 +72,10 @@ class RateLine(Base):
     zone_key: Mapped[str] = mapped_column(String(20))  # the zone or "*"
     unit: Mapped[Unit] = mapped_column(enum_column(Unit))
     fixed_monthly: Mapped[decimal.Decimal] = mapped_column(Exact(16, 4), default=0)
+    # Stated per line: provisioned (granted capacity × time) or measured (monitoring).
+    basis: Mapped[UsageBasis] = mapped_column(
+        enum_column(UsageBasis), default=UsageBasis.PROVISIONED
+    )
     reason: Mapped[str | None] = mapped_column(Text)
 
     version_row: Mapped[RateCardVersion] = relationship(back_populates="lines")

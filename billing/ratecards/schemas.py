@@ -9,7 +9,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from billing.ratecards.enums import CardSide, ServiceType, Unit
+from billing.ratecards.enums import (
+    MEASURABLE,
+    ONLY_MEASURED,
+    CardSide,
+    ServiceType,
+    Unit,
+    UsageBasis,
+)
 from infra.inventory.enums import NetworkZone
 
 
@@ -39,6 +46,8 @@ class RateLineIn(BaseModel):
     zone: NetworkZone | None = None
     unit: Unit
     fixed_monthly: Money = Decimal(0)
+    # Required where a service can be either (bandwidth): the card must say which.
+    basis: UsageBasis | None = None
     tiers: list[TierIn] = Field(min_length=1, max_length=10)
     reason: str | None = Field(default=None, max_length=2000)
 
@@ -46,6 +55,18 @@ class RateLineIn(BaseModel):
     def _check(self) -> RateLineIn:
         if self.unit is not self.service.unit:
             raise ValueError(f"unit: {self.service.value} is priced per {self.service.unit.value}")
+        if self.basis is None:
+            if self.service in MEASURABLE and self.service not in ONLY_MEASURED:
+                raise ValueError(
+                    f"basis: say whether {self.service.value} is billed as provisioned or measured"
+                )
+            self.basis = (
+                UsageBasis.MEASURED if self.service in ONLY_MEASURED else UsageBasis.PROVISIONED
+            )
+        if self.basis is UsageBasis.MEASURED and self.service not in MEASURABLE:
+            raise ValueError(f"basis: {self.service.value} is held capacity, billed as provisioned")
+        if self.basis is UsageBasis.PROVISIONED and self.service in ONLY_MEASURED:
+            raise ValueError(f"basis: {self.service.value} can only be billed as measured")
         bounds = [t.up_to for t in self.tiers]
         if bounds[-1] is not None:
             raise ValueError("tiers: the last tier has no upper bound (up_to empty)")
@@ -94,6 +115,7 @@ class RateLineRead(BaseModel):
     zone: NetworkZone | None
     unit: Unit
     fixed_monthly: Decimal
+    basis: UsageBasis
     reason: str | None
     tiers: list[RateTierRead]
 

@@ -89,6 +89,7 @@ def create_version(
                 zone_key=line.zone.value if line.zone else "*",
                 unit=line.unit,
                 fixed_monthly=line.fixed_monthly,
+                basis=line.basis,
                 reason=line.reason,
                 tiers=[
                     RateTier(position=i, up_to=t.up_to, unit_price=t.unit_price)
@@ -150,6 +151,7 @@ def to_card_version(row: RateCardVersion) -> CardVersion:
                 unit=line.unit.value,
                 fixed_monthly=line.fixed_monthly,
                 tiers=tuple(Tier(t.up_to, t.unit_price) for t in line.tiers),
+                basis=line.basis.value,
             )
             for line in row.lines
         ),

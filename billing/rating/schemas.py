@@ -1,7 +1,8 @@
 """The rating processor's values: a compiled card, usage in, rated lines out.
 
-Pure data, no database.  Quantities are integer *unit-minutes* (4 vCPU for 90 minutes is 360);
-prices are yuan per unit-hour with at most four decimals; zone multipliers have at most two, so
+Pure data, no database.  Quantities are integer sixtieths of the priced unit: *unit-minutes*
+for time units (4 vCPU for 90 minutes is 360), 1/60 GB for egress; prices are yuan per unit
+with at most four decimals; zone multipliers have at most two, so
 an effective price is an exact multiple of 10⁻⁶ yuan (a "micro").  Rounding is stated once:
 each rated line's amount is rounded to the fen, half up — and nowhere else.
 """
@@ -39,6 +40,7 @@ class PriceLine:
     unit: str
     tiers: tuple[Tier, ...]
     fixed_monthly: Decimal = Decimal(0)
+    basis: str = "provisioned"  # UsageBasis: how metering finds the quantity (not rating)
 
 
 @dataclass(frozen=True)

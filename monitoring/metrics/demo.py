@@ -25,6 +25,7 @@ HOURS = 24
 STEP_S = 60
 CPUS = 2
 GIB = 1024**3
+DAY_MS = 86_400_000
 
 
 def _series() -> list[SeriesIn]:
@@ -98,4 +99,52 @@ def load_demo_samples(session: Session, *, now_ms: int | None = None) -> int:
             rollups.rebuild(
                 session, step_s=step_s, start_ms=start_ms, end_ms=end_ms, raw_floor_ms=0
             )
+    return written
+
+
+TRAFFIC_STEP_S = 300
+TRANSMIT = SeriesIn(name="node_network_transmit_bytes_total", labels={"device": "eth0"})
+
+
+def traffic_for(host: str, *, start_ms: int, end_ms: int) -> list[tuple[int, float]]:
+    """(t_ms, transmit counter) every 5 minutes: busy by day, quiet at night, seeded by the
+    host's name; the host reboots once (its counter restarts from zero) ten days in."""
+    rng = random.Random(f"govcloud-demo-traffic:{host}")  # noqa: S311  (demo data, seeded)
+    peak_mbps = rng.uniform(8, 40)
+    reboot_ms = start_ms + 10 * DAY_MS
+    counter = 0.0
+    out: list[tuple[int, float]] = []
+    for t_ms in range(start_ms, end_ms, TRAFFIC_STEP_S * 1000):
+        local_hour = ((t_ms / 3_600_000) + 8) % 24
+        daytime = max(0.0, math.sin((local_hour - 6) / 12 * math.pi))
+        mbps = peak_mbps * (0.1 + 0.9 * daytime) * rng.uniform(0.7, 1.1)
+        if reboot_ms <= t_ms < reboot_ms + TRAFFIC_STEP_S * 1000:
+            counter = 0.0
+        counter += mbps * 1e6 / 8 * TRAFFIC_STEP_S
+        out.append((t_ms, round(counter)))
+    return out
+
+
+def load_demo_traffic(session: Session, *, host_ids: list[int], start_ms: int, end_ms: int) -> int:
+    """Transmit counters for ``host_ids`` over ``[start_ms, end_ms)`` (hosts that have none),
+    rolled up into minute buckets so billing can meter egress; samples written."""
+    start_ms = start_ms // 60_000 * 60_000
+    written = 0
+    for host in session.scalars(select(Host).where(Host.id.in_(host_ids)).order_by(Host.id)):
+        known = session.scalar(
+            select(MetricSeries.id).where(
+                MetricSeries.host_id == host.id, MetricSeries.name == TRANSMIT.name
+            )
+        )
+        if known is not None:
+            continue
+        series_id = series_ids(session, host_id=host.id, series=[TRANSMIT])[0]
+        rows = [
+            (series_id, t, v) for t, v in traffic_for(host.name, start_ms=start_ms, end_ms=end_ms)
+        ]
+        connection = session.connection()
+        connection.exec_driver_sql(INSERT_SAMPLES[connection.dialect.paramstyle == "qmark"], rows)
+        written += len(rows)
+    if written:
+        rollups.rebuild(session, step_s=60, start_ms=start_ms, end_ms=end_ms, raw_floor_ms=0)
     return written

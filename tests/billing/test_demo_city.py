@@ -27,6 +27,11 @@ def test_demo_city_reconciles_to_the_fen(session: Session) -> None:
     months = sorted({i.month for i in invoices})
     assert len(months) >= 3
     assert all(i.total > 0 for i in invoices)
+    # The demo hosts' agents measured traffic: every closed month bills measured egress.
+    egress_months = {
+        line.usage_month for i in invoices for line in i.lines if line.service == "egress"
+    }
+    assert egress_months == set(months)
     for rule in (AllocationRule("usage"), AllocationRule("usage", allocate_idle=True)):
         report = cost_report(session, months=months, scope=Scope.everything(), rule=rule)
         assert report
