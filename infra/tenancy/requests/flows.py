@@ -25,6 +25,7 @@ from infra.inventory.models import Device, Host, Rack, Site
 from infra.placement import AntiAffinityScope, HostBin, Item, Placement, RackPower, place, verify
 from infra.tenancy.requests.enums import RequestAction, RequestKind, RequestState
 from infra.tenancy.requests.models import QUANTITIES, Allocation, ResourceRequest
+from infra.tenancy.requests.queries import allocated_by_host
 from infra.tenancy.requests.schemas import PlacementPlanRead, PlanLineRead, UnplacedItem
 from infra.tenancy.requests.service import ENTITY, transition
 
@@ -66,21 +67,6 @@ def plan_read(plan: PlacementPlan) -> PlacementPlanRead:
         changes_blocked=plan.changes_blocked,
         hosts_used=plan.hosts_used,
     )
-
-
-def allocated_by_host(session: Session) -> dict[int, HostSize]:
-    """What open allocations hold on each host (the capacity roll-up's ``allocated``)."""
-    rows = session.execute(
-        select(
-            Allocation.host_id,
-            func.sum(Allocation.vcpu),
-            func.sum(Allocation.memory_gib),
-            func.sum(Allocation.storage_gib),
-        )
-        .where(Allocation.released_at.is_(None))
-        .group_by(Allocation.host_id)
-    )
-    return {host: HostSize(int(v), int(m), int(s)) for host, v, m, s in rows}
 
 
 def host_bins(
