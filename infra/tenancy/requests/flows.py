@@ -182,14 +182,17 @@ def run_placement(
     reserve: Decimal,
     dry_run: bool,
     anti_affinity: AntiAffinityScope = "host",
+    only: frozenset[int] | None = None,
 ) -> PlacementPlan:
-    """Place every approved request that fits (or, ``dry_run``, say what would happen)."""
+    """Place every approved request that fits (or, ``dry_run``, say what would happen);
+    ``only`` limits the run to those requests (the operator placing one from its page)."""
     serialize_on(session, "placement")
+    query = select(ResourceRequest).where(ResourceRequest.state == RequestState.APPROVED)
+    if only is not None:
+        query = query.where(ResourceRequest.id.in_(sorted(only)))
     approved = list(
         session.scalars(
-            select(ResourceRequest)
-            .where(ResourceRequest.state == RequestState.APPROVED)
-            .options(selectinload(ResourceRequest.items))
+            query.options(selectinload(ResourceRequest.items))
             .order_by(ResourceRequest.decided_at, ResourceRequest.id)
             .with_for_update()
         )

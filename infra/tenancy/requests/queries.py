@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from infra.inventory.capacity import HostSize
+from infra.inventory.models import Host
 from infra.inventory.queries import PoolRow, capacity_overview
 from infra.tenancy.requests.models import Allocation
 
@@ -38,3 +39,13 @@ def shared_capacity(session: Session, *, reserve: Decimal) -> list[PoolRow]:
     """Shared-cloud capacity by provider and zone: total, allocatable after ``reserve``,
     allocated (open allocations) and free."""
     return capacity_overview(session, reserve=reserve, allocated=allocated_by_host(session))
+
+
+def hosts_by_item(session: Session, *, request_id: int) -> dict[int, str]:
+    """Where each item of the request runs now: item id → host name (open allocations)."""
+    rows = session.execute(
+        select(Allocation.item_id, Host.name)
+        .join(Host, Host.id == Allocation.host_id)
+        .where(Allocation.request_id == request_id, Allocation.released_at.is_(None))
+    )
+    return {int(item_id): str(name) for item_id, name in rows.all()}
