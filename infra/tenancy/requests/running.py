@@ -61,6 +61,7 @@ def activate_deployed(
         )
         .order_by(ResourceRequest.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     for request in placed:
         transition(
