@@ -79,7 +79,8 @@ def test_plan_preview_then_commit_places_exactly_what_was_shown(
     assert done.status_code == 303, done.text
     session.rollback()
     placed = session.get(ResourceRequest, request_id)
-    assert placed is not None and placed.state.value == "placed"
+    assert placed is not None
+    assert placed.state.value == "placed"
     page = client.get(f"/requests/{request_id}").text
     assert set(re.findall(r'<td class="host">([^<]+)</td>', page)) == set(hosts.values())
     assert client.get(f"/requests/{request_id}/placement").status_code == 409  # placed now
@@ -206,4 +207,5 @@ def test_a_successful_stack_up_activates_what_was_placed_before_it_started(
         )
     ).one()
     assert entry.actor == "system:provisioning"
-    assert entry.after is not None and entry.after["stack_job"] == "job-1"
+    assert entry.after is not None
+    assert entry.after["stack_job"] == "job-1"
