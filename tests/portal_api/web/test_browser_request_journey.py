@@ -111,6 +111,8 @@ def test_file_approve_place_activate_and_see_usage(
     page.locator("#f-items-1-storage_gib").fill("200")
     expect(page.locator("#f-items-0-name")).to_have_value("web")  # kept across the add
     page.locator("#f-submit").check()
+    default = page.locator("#request-form > button[type=submit]").first.bounding_box()
+    assert default is None or default["width"] * default["height"] <= 1  # Enter's button: unseen
     page.locator("#f-items-1-storage_gib").press("Enter")  # Enter saves, not adds a row
     expect(page.locator("#state")).to_have_attribute("data-state", "submitted")
     expect(page.locator("#items tbody tr")).to_have_count(3)
