@@ -97,6 +97,12 @@ def _print_logins() -> None:
     console.print(table)
 
 
+@demo_app.command("logins")
+def demo_logins() -> None:
+    """Print the demo logins: usernames, roles and departments (one password for all)."""
+    _print_logins()
+
+
 @demo_app.command("load")
 def demo_load() -> None:
     """Load the demo city (idempotent)."""

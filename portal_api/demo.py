@@ -81,6 +81,9 @@ class DemoLogin:
     password: str = DEMO_PASSWORD
 
 
+# Named by department and role (``<department code>-admin`` / ``-user``); the city-wide roles
+# are named by their role.  ``health-cdc-admin`` is the CDC section's head: a section's
+# requests need its signature first, so without one they would wait for ever.
 LOGINS = [
     DemoLogin("operator", Role.OPERATOR, None),
     DemoLogin("finance", Role.FINANCE, None),
@@ -90,7 +93,9 @@ LOGINS = [
     DemoLogin("police-admin", Role.DEPARTMENT_ADMIN, "police"),
     DemoLogin("police-user", Role.DEPARTMENT_USER, "police"),
     DemoLogin("health-admin", Role.DEPARTMENT_ADMIN, "health"),
-    DemoLogin("health-user", Role.DEPARTMENT_USER, "health-cdc"),
+    DemoLogin("health-user", Role.DEPARTMENT_USER, "health"),
+    DemoLogin("health-cdc-admin", Role.DEPARTMENT_ADMIN, "health-cdc"),
+    DemoLogin("health-cdc-user", Role.DEPARTMENT_USER, "health-cdc"),
 ]
 
 
@@ -126,7 +131,8 @@ def _login(
 ) -> None:
     if session.scalar(select(User.id).where(User.username == login.username)) is not None:
         return
-    name = f"Demo {login.role.value.replace('_', ' ')}"
+    role = login.role.value.replace("_", " ")
+    name = f"Demo {role} ({login.department})" if login.department else f"Demo {role}"
     data = UserCreate(
         username=login.username,
         display_name=f"{name} ({provider.name})" if provider else name,

@@ -69,7 +69,7 @@ PLAN: list[tuple[str, str, str, list[dict[str, Any]], str]] = [
         "draft",
     ),
     (
-        "health-user",
+        "health-cdc-user",
         "传染病监测预警系统",
         "疾控中心监测预警系统上云",
         [_vm("surveillance", 8, 32, 500)],

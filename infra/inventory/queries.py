@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -125,9 +126,14 @@ def capacity_overview(
     session: Session,
     *,
     reserve: Any,
-    allocated: dict[int, HostSize] | None = None,
+    allocated: Mapping[int, HostSize],
 ) -> list[PoolRow]:
-    """Shared-cloud capacity by provider and zone: total, allocatable, allocated."""
+    """Shared-cloud capacity by provider and zone: total, allocatable, allocated.
+
+    ``allocated`` is required: inventory cannot see allocations, and a roll-up that silently
+    counted none is how the capacity page once showed 0 allocated beside the API's 40 vCPU.
+    Pages, the API and the CLI call ``infra.tenancy.requests.queries.shared_capacity``.
+    """
     rows = session.execute(
         select(Host.id, Provider.code, Host.zone, Host.vcpu, Host.memory_gib, Host.disk_gib)
         .join(Site, Host.site_id == Site.id)

@@ -24,6 +24,7 @@ from infra.provisioning.schemas import StackStatusRead
 from infra.settings import ProvisioningSettings
 from infra.tenancy.enums import DepartmentKind
 from infra.tenancy.models import Department, Quota
+from infra.tenancy.requests.running import activate_deployed
 from infra.tenancy.scope import Scope, subtree
 from stacks.config import TenancyConfig, ZoneTenancy
 
@@ -276,6 +277,7 @@ def record_run_finished(
     if department is None:
         raise NotFound("department", department_id)
     state = _state(session, department)
+    started = state.last_run_at if state.last_job_id == job_id else None
     state.last_operation = operation
     state.last_run_at = utcnow()
     state.last_job_id = job_id
@@ -288,6 +290,14 @@ def record_run_finished(
     if operation is StackOperation.UP:
         state.last_outputs = dict(result.outputs)
         state.applied_fingerprint = deployed
+        if started is not None:  # what was placed before the run is live now
+            activate_deployed(
+                session,
+                department_id=department.id,
+                deployed_since=started,
+                job_id=job_id,
+                actor=Actor.system("provisioning"),
+            )
         if deployed is not None and deployed == current:
             state.out_of_date, state.out_of_date_since, state.out_of_date_reason = False, None, None
         else:

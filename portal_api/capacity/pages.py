@@ -16,6 +16,7 @@ from infra.inventory.capacity import RESOURCES
 from infra.inventory.enums import NetworkZone, SiteKind
 from infra.inventory.models import Provider, Rack, Site
 from infra.labels import N_
+from infra.tenancy.requests.queries import shared_capacity
 from portal_api.deps import SessionDep
 from portal_api.inventory.pages import TABLES
 from portal_api.web import access
@@ -90,7 +91,7 @@ def rack_page(
 @router.get("/capacity", response_class=HTMLResponse)
 def capacity_page(request: Request, session: SessionDep, viewer: access.InventoryRead) -> Response:
     reserve = request.app.state.settings.inventory.host_reserve
-    pools = queries.capacity_overview(session, reserve=reserve) if viewer.scope.is_global else []
+    pools = shared_capacity(session, reserve=reserve) if viewer.scope.is_global else []
     racks = (
         list(
             session.scalars(

@@ -10,10 +10,10 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from infra.database import get_read_session_factory, session_scope
-from infra.inventory.queries import capacity_overview
 from infra.inventory.survey_export import KINDS, export_csv, export_xlsx
 from infra.inventory.survey_import import SurveyRejected, import_files
 from infra.settings import get_settings
+from infra.tenancy.requests.queries import shared_capacity
 from infra.tenancy.scope import Scope
 from portal_api.clikit import CLI_ACTOR, console, err
 
@@ -106,7 +106,7 @@ def capacity_command() -> None:
     """Shared-cloud capacity by provider and zone (after the configured host reserve)."""
     reserve = get_settings().inventory.host_reserve
     with session_scope(get_read_session_factory()) as session:
-        rows = capacity_overview(session, reserve=reserve)
+        rows = shared_capacity(session, reserve=reserve)
     table = Table(title=f"shared-cloud capacity (reserve {reserve})")
     for column in ("provider", "zone", "hosts", "vCPU", "memory GiB", "storage GiB"):
         table.add_column(column)
@@ -117,7 +117,8 @@ def capacity_command() -> None:
             row.zone.value,
             str(cap.hosts),
             *(
-                f"{cap.free(r)} free / {cap.allocatable[r]} of {cap.total[r]}"
+                f"{cap.allocated[r]} allocated, {cap.free(r)} free / "
+                f"{cap.allocatable[r]} of {cap.total[r]}"
                 for r in ("vcpu", "memory_gib", "storage_gib")
             ),
         )

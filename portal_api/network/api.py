@@ -25,7 +25,7 @@ from infra.inventory.schemas import (
     SubnetRead,
 )
 from infra.schemas import Page, PageParams
-from infra.tenancy.requests.flows import allocated_by_host
+from infra.tenancy.requests.queries import shared_capacity
 from portal_api import access
 from portal_api.deps import SessionDep
 
@@ -177,7 +177,5 @@ def capacity(request: Request, session: SessionDep, who: access.InventoryRead) -
             allocated=row.capacity.allocated,
             free={r: row.capacity.free(r) for r in row.capacity.total},
         )
-        for row in queries.capacity_overview(
-            session, reserve=reserve, allocated=allocated_by_host(session)
-        )
+        for row in shared_capacity(session, reserve=reserve)
     ]

@@ -3,7 +3,10 @@ withdraw), one request with its chain and trail, and the approver's queue."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -12,37 +15,25 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from infra.errors import GovcloudError, NotFound
-from infra.inventory.enums import SHARED_ZONES
 from infra.schemas import PageParams
-from infra.tenancy.models import Department, User
-from infra.tenancy.requests import approvals, quota, running, service
+from infra.tenancy.models import Department
+from infra.tenancy.requests import approvals, flows, queries, quota, running, service
 from infra.tenancy.requests.enums import RequestState
 from infra.tenancy.requests.models import ResourceRequest
-from infra.tenancy.requests.schemas import RequestCreate
+from infra.tenancy.requests.schemas import Decision
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
+from portal_api.requests import form
+from portal_api.requests.form import signed_in_user
 from portal_api.web import access, forms
 from portal_api.web.auth import CheckedForm, SignedIn, Viewer, require
 from portal_api.web.lists import PAGE_SIZE, Pager, opt_enum, opt_int, visible_departments
 from portal_api.web.render import gettext_for, redirect, render
 
 router = APIRouter()
+router.include_router(form.router)  # before /requests/{request_id}: "new" is no id
 
 
-HEAD_FIELDS = ("department_id", "title", "justification", "wanted_by", "ends_on")
-ITEM_FIELDS = (
-    "name",
-    "count",
-    "vcpu",
-    "memory_gib",
-    "storage_gib",
-    "public_ip",
-    "bandwidth_mbps",
-    "zone",
-    "mlps_level",
-    "anti_affinity_group",
-)
-MAX_COUNT = 50
 ACTIONS: dict[str, Permission] = {
     "submit": Permission.REQUEST_WRITE,
     "withdraw": Permission.REQUEST_WRITE,
@@ -51,12 +42,6 @@ ACTIONS: dict[str, Permission] = {
     "activate": Permission.REQUEST_OPERATE,
     "release": Permission.REQUEST_WRITE,
 }
-
-
-def _user(session: Session, viewer: Viewer) -> User:
-    user = session.get(User, viewer.user_id)
-    assert user is not None
-    return user
 
 
 @router.get("/usage", response_class=HTMLResponse)
@@ -112,68 +97,9 @@ def list_page(
 
 @router.get("/approvals", response_class=HTMLResponse)
 def queue_page(request: Request, session: SessionDep, viewer: access.RequestApprove) -> Response:
-    waiting = approvals.queue_for(session, user=_user(session, viewer), scope=viewer.scope)
+    waiting = approvals.queue_for(session, user=signed_in_user(session, viewer), scope=viewer.scope)
     departments = {d.id: d for d in visible_departments(session, viewer.scope)}
     return render(request, "requests/queue.html", {"requests": waiting, "by_id": departments})
-
-
-def _form_page(
-    request: Request, session: Session, viewer: Viewer, state: forms.FormState, status: int = 200
-) -> Response:
-    context = {
-        "form": state,
-        "departments": visible_departments(session, viewer.scope),
-        "zones": list(SHARED_ZONES),
-    }
-    return render(request, "requests/form.html", context, status=status)
-
-
-@router.get("/requests/new", response_class=HTMLResponse)
-def new_page(request: Request, session: SessionDep, viewer: access.RequestWrite) -> Response:
-    values = dict.fromkeys(HEAD_FIELDS + ITEM_FIELDS, "")
-    values.update(
-        department_id=str(viewer.department_id or ""),
-        count="1",
-        mlps_level="2",
-        name="vm",
-        zone="extranet",
-    )
-    return _form_page(request, session, viewer, forms.FormState(values=values))
-
-
-def _payload(values: dict[str, Any], submit: bool) -> dict[str, Any]:
-    count = int(values["count"] or 1)
-    if not 1 <= count <= MAX_COUNT:
-        raise ValueError(f"count: between 1 and {MAX_COUNT}")
-    item = {k: values[k] for k in ITEM_FIELDS if k != "count" and values[k] != ""}
-    head = forms.without_blanks(
-        {k: values[k] for k in HEAD_FIELDS}, "department_id", "wanted_by", "ends_on"
-    )
-    return {**head, "items": [item] * count, "submit": submit}
-
-
-@router.post("/requests/new", response_class=HTMLResponse)
-def create(
-    request: Request, session: SessionDep, viewer: access.RequestWrite, form: CheckedForm
-) -> Response:
-    _ = gettext_for(request)
-    state = forms.FormState(values=forms.values(form, HEAD_FIELDS + ITEM_FIELDS))
-    try:
-        with session.begin_nested():
-            data = RequestCreate.model_validate(_payload(state.values, bool(form.get("submit"))))
-            made, _created = service.create_request(
-                session, scope=viewer.scope, user=_user(session, viewer), data=data
-            )
-    except ValueError as exc:
-        if isinstance(exc, ValidationError):
-            return _form_page(request, session, viewer, state, forms.record_error(state, exc, _))
-        state.add("count", _("Enter a number of at most %(maximum)s.") % {"maximum": MAX_COUNT})
-        return _form_page(request, session, viewer, state, 422)
-    except GovcloudError as exc:
-        status = forms.record_error(state, exc, _)
-        return _form_page(request, session, viewer, state, status)
-    session.commit()  # release the locks in this worker thread (see api/requests.py `_done`)
-    return redirect(request, f"/requests/{made.id}", _("The request was filed."))
 
 
 def _detail(
@@ -185,7 +111,7 @@ def _detail(
     status: int = 200,
 ) -> Response:
     step = item.waiting_step()
-    user = _user(session, viewer)
+    user = signed_in_user(session, viewer)
     context = {
         "item": item,
         "department": session.get(Department, item.department_id),
@@ -194,6 +120,7 @@ def _detail(
         and approvals.can_sign(user, step)
         and item.created_by_id != user.id,
         "form": state or forms.FormState(values={"reason": ""}),
+        "hosts": queries.hosts_by_item(session, request_id=item.id),
     }
     return render(request, "requests/detail.html", context, status=status)
 
@@ -204,6 +131,102 @@ def detail_page(
 ) -> Response:
     item = service.get_request(session, scope=viewer.scope, request_id=request_id)
     return _detail(request, session, viewer, item)
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """One request's share of a placement run, as the preview shows it."""
+
+    lines: list[flows.PlanLine]
+    unplaced: list[tuple[str, str]]  # (item name, the constraint that binds)
+    change_applied: bool
+    change_blocked: str | None
+    fingerprint: str  # what the operator saw; commit refuses a plan that differs
+
+    @property
+    def places_something(self) -> bool:
+        return bool(self.lines) or self.change_applied
+
+
+def _plan_for(
+    request: Request, session: Session, viewer: Viewer, item: ResourceRequest, *, dry_run: bool
+) -> PlanView:
+    plan = flows.run_placement(
+        session,
+        actor=viewer.actor,
+        reserve=request.app.state.settings.inventory.host_reserve,
+        dry_run=dry_run,
+        only=frozenset({item.id}),
+    )
+    lines = [line for line in plan.placed if line.request_id == item.id]
+    names = {i.id: i.name for i in item.items}
+    unplaced = [(names.get(i, str(i)), reason) for i, reason in plan.unplaced.get(item.id, [])]
+    applied, blocked = item.id in plan.changes_applied, plan.changes_blocked.get(item.id)
+    seen = json.dumps(
+        [[(line.item_id, line.host_id) for line in lines], unplaced, applied, blocked],
+        sort_keys=True,
+    )
+    fingerprint = hashlib.sha256(seen.encode()).hexdigest()[:32]
+    return PlanView(lines, unplaced, applied, blocked, fingerprint)
+
+
+def _placement_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    item: ResourceRequest,
+    state: forms.FormState | None = None,
+    status: int = 200,
+) -> Response:
+    if item.state is not RequestState.APPROVED:
+        _ = gettext_for(request)
+        refused = forms.FormState(values={"reason": ""})
+        refused.add("", _("Only an approved request can be placed."))
+        return _detail(request, session, viewer, item, refused, 409)
+    view = _plan_for(request, session, viewer, item, dry_run=True)
+    session.rollback()  # a preview writes nothing and holds no lock
+    context = {
+        "item": item,
+        "plan": view,
+        "form": state or forms.FormState(values={"plan": view.fingerprint}),
+    }
+    return render(request, "requests/placement.html", context, status=status)
+
+
+@router.get("/requests/{request_id}/placement", response_class=HTMLResponse)
+def placement_preview(
+    request: Request, session: SessionDep, viewer: access.RequestOperate, request_id: int
+) -> Response:
+    """Where each machine of the approved request would go, and why any would not fit."""
+    item = service.get_request(session, scope=viewer.scope, request_id=request_id)
+    return _placement_page(request, session, viewer, item)
+
+
+@router.post("/requests/{request_id}/placement", response_class=HTMLResponse)
+def placement_commit(
+    request: Request,
+    session: SessionDep,
+    viewer: access.RequestOperate,
+    request_id: int,
+    form: CheckedForm,
+) -> Response:
+    """Commit the plan the operator saw (or, when it changed meanwhile, show the new one)."""
+    _ = gettext_for(request)
+    item = service.get_request(session, scope=viewer.scope, request_id=request_id)
+    if item.state is not RequestState.APPROVED:
+        return _placement_page(request, session, viewer, item)
+    view = _plan_for(request, session, viewer, item, dry_run=False)
+    if view.fingerprint != forms.text(form, "plan") or not view.places_something:
+        session.rollback()
+        session.expire_all()
+        fresh = service.get_request(session, scope=viewer.scope, request_id=request_id)
+        changed = forms.FormState(values={})
+        changed.add(
+            "", _("The plan changed since you looked at it: check the new plan and commit again.")
+        )
+        return _placement_page(request, session, viewer, fresh, changed, 409)
+    session.commit()
+    return redirect(request, f"/requests/{item.id}", _("The request was placed."))
 
 
 @router.post("/requests/{request_id}/{action}", response_class=HTMLResponse)
@@ -220,7 +243,7 @@ def act(
     if action not in ACTIONS:
         raise NotFound("action", action)
     require(viewer, ACTIONS[action])
-    user = _user(session, viewer)
+    user = signed_in_user(session, viewer)
     state = forms.FormState(values=forms.values(form, ("reason",)))
     try:
         with session.begin_nested():
@@ -230,7 +253,10 @@ def act(
             elif action == "withdraw":
                 service.withdraw_request(session, scope=scope, user=user, request_id=item.id)
             elif action == "approve":
-                service.approve_request(session, scope=scope, user=user, request_id=item.id)
+                note = Decision.model_validate({"note": state.values["reason"] or None}).note
+                service.approve_request(
+                    session, scope=scope, user=user, request_id=item.id, note=note
+                )
             elif action == "reject":
                 service.reject_request(
                     session,
@@ -240,14 +266,18 @@ def act(
                     reason=state.values["reason"],
                 )
             elif action == "activate":
-                running.activate_request(
-                    session, scope=scope, actor=viewer.actor, request_id=item.id
+                running.activate_by_hand(
+                    session,
+                    scope=scope,
+                    actor=viewer.actor,
+                    request_id=item.id,
+                    reason=state.values["reason"],
                 )
             else:
                 running.release_request(
                     session, scope=scope, actor=viewer.actor, request_id=item.id
                 )
-    except GovcloudError as exc:
+    except (GovcloudError, ValidationError) as exc:
         status = forms.record_error(state, exc, _)
         session.expire_all()
         fresh = service.get_request(session, scope=viewer.scope, request_id=request_id)

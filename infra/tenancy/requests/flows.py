@@ -25,6 +25,7 @@ from infra.inventory.models import Device, Host, Rack, Site
 from infra.placement import AntiAffinityScope, HostBin, Item, Placement, RackPower, place, verify
 from infra.tenancy.requests.enums import RequestAction, RequestKind, RequestState
 from infra.tenancy.requests.models import QUANTITIES, Allocation, ResourceRequest
+from infra.tenancy.requests.queries import allocated_by_host
 from infra.tenancy.requests.schemas import PlacementPlanRead, PlanLineRead, UnplacedItem
 from infra.tenancy.requests.service import ENTITY, transition
 
@@ -66,21 +67,6 @@ def plan_read(plan: PlacementPlan) -> PlacementPlanRead:
         changes_blocked=plan.changes_blocked,
         hosts_used=plan.hosts_used,
     )
-
-
-def allocated_by_host(session: Session) -> dict[int, HostSize]:
-    """What open allocations hold on each host (the capacity roll-up's ``allocated``)."""
-    rows = session.execute(
-        select(
-            Allocation.host_id,
-            func.sum(Allocation.vcpu),
-            func.sum(Allocation.memory_gib),
-            func.sum(Allocation.storage_gib),
-        )
-        .where(Allocation.released_at.is_(None))
-        .group_by(Allocation.host_id)
-    )
-    return {host: HostSize(int(v), int(m), int(s)) for host, v, m, s in rows}
 
 
 def host_bins(
@@ -196,14 +182,17 @@ def run_placement(
     reserve: Decimal,
     dry_run: bool,
     anti_affinity: AntiAffinityScope = "host",
+    only: frozenset[int] | None = None,
 ) -> PlacementPlan:
-    """Place every approved request that fits (or, ``dry_run``, say what would happen)."""
+    """Place every approved request that fits (or, ``dry_run``, say what would happen);
+    ``only`` limits the run to those requests (the operator placing one from its page)."""
     serialize_on(session, "placement")
+    query = select(ResourceRequest).where(ResourceRequest.state == RequestState.APPROVED)
+    if only is not None:
+        query = query.where(ResourceRequest.id.in_(sorted(only)))
     approved = list(
         session.scalars(
-            select(ResourceRequest)
-            .where(ResourceRequest.state == RequestState.APPROVED)
-            .options(selectinload(ResourceRequest.items))
+            query.options(selectinload(ResourceRequest.items))
             .order_by(ResourceRequest.decided_at, ResourceRequest.id)
             .with_for_update()
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
@@ -12,20 +12,62 @@ from infra.audit.service import record
 from infra.database import utcnow
 from infra.errors import Conflict, InvalidInput
 from infra.tenancy.requests import rules
-from infra.tenancy.requests.enums import RequestAction, RequestKind
+from infra.tenancy.requests.enums import RequestAction, RequestKind, RequestState
 from infra.tenancy.requests.models import Allocation, ResourceRequest
 from infra.tenancy.requests.service import ENTITY, get_request, transition
 from infra.tenancy.scope import Scope
 
 
 def activate_request(
-    session: Session, *, scope: Scope, actor: Actor, request_id: int
+    session: Session, *, scope: Scope, actor: Actor, request_id: int, reason: str | None = None
 ) -> ResourceRequest:
     """Provisioning is done: the placed capacity is live (metering starts)."""
     request = get_request(session, scope=scope, request_id=request_id, lock=True)
     _only_new(request, "activated")
-    transition(session, request, RequestAction.ACTIVATE, actor=actor)
+    details = {"reason": reason} if reason else None
+    transition(session, request, RequestAction.ACTIVATE, actor=actor, details=details)
     return request
+
+
+def activate_by_hand(
+    session: Session, *, scope: Scope, actor: Actor, request_id: int, reason: str
+) -> ResourceRequest:
+    """The operator marks placed capacity live without waiting for its stack to deploy; the
+    reason goes into the request's history."""
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise InvalidInput.one("reason", "activating by hand needs a reason (3 characters or more)")
+    if len(reason) > 2000:
+        raise InvalidInput.one("reason", "a reason has at most 2000 characters")
+    return activate_request(session, scope=scope, actor=actor, request_id=request_id, reason=reason)
+
+
+def activate_deployed(
+    session: Session, *, department_id: int, deployed_since: dt.datetime, job_id: str, actor: Actor
+) -> list[int]:
+    """A stack ``up`` of the department that started at ``deployed_since`` succeeded: the
+    department's requests placed before then are live.  Returns the ids activated.
+
+    Provisioning calls this (tenancy may not import provisioning, so it cannot subscribe to a
+    provisioning event); requests placed while the run was under way wait for the next one.
+    """
+    placed = session.scalars(
+        select(ResourceRequest)
+        .where(
+            ResourceRequest.department_id == department_id,
+            ResourceRequest.state == RequestState.PLACED,
+            ResourceRequest.kind == RequestKind.NEW,
+            ResourceRequest.placed_at <= deployed_since,
+        )
+        .order_by(ResourceRequest.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    for request in placed:
+        transition(
+            session, request, RequestAction.ACTIVATE, actor=actor, details={"stack_job": job_id}
+        )
+    return [request.id for request in placed]
 
 
 def release_allocations(session: Session, *, request_id: int) -> int:

@@ -13,11 +13,13 @@ from tests import factories
 from tests import request_factories as rf
 from tests.portal_api.web.conftest import sign_in
 
-FORM = {
+HEAD = {
     "title": "网上办事大厅",
     "justification": "迁移旧机房的网上办事系统",
     "wanted_by": "",
     "ends_on": "",
+}
+ROW = {
     "name": "web",
     "count": "2",
     "vcpu": "4",
@@ -29,6 +31,14 @@ FORM = {
     "mlps_level": "2",
     "anti_affinity_group": "web",
 }
+
+
+def row(n: int, **values: str) -> dict[str, str]:
+    """One machine-shape row of the request form, as the browser posts it."""
+    return {f"items-{n}-{k}": v for k, v in {**ROW, **values}.items()}
+
+
+FORM = {**HEAD, **row(0)}
 
 
 def _state(html: str) -> str:
@@ -44,7 +54,7 @@ def test_file_submit_sign_and_reject_through_the_pages(
     rf.quotas(session, world.own, vcpu=10, memory_gib=100, storage_gib=1000)
     csrf = sign_in(client, world.users[Role.DEPARTMENT_USER])
     form = {**FORM, "csrf": csrf, "department_id": str(world.own.id), "submit": "1"}
-    too_big = client.post("/requests/new", data={**form, "count": "3"})
+    too_big = client.post("/requests/new", data={**form, "items-0-count": "3"})
     assert too_big.status_code == 409
     assert f"department {world.own.code} may hold 10 vcpu" in too_big.text
     made = client.post("/requests/new", data=form, follow_redirects=False)
