@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from infra.errors import GovcloudError, NotFound
+from infra.errors import BETWEEN, GovcloudError, InvalidInput, NotFound
 from infra.inventory.enums import SHARED_ZONES
+from infra.labels import N_
 from infra.schemas import PageParams
 from infra.tenancy.models import Department, User
 from infra.tenancy.requests import approvals, quota, running, service
@@ -142,9 +142,15 @@ def new_page(request: Request, session: SessionDep, viewer: access.RequestWrite)
 
 
 def _payload(values: dict[str, Any], submit: bool) -> dict[str, Any]:
-    count = int(values["count"] or 1)
+    raw = values["count"] or "1"
+    count = int(raw) if raw.isascii() and raw.isdigit() else 0
     if not 1 <= count <= MAX_COUNT:
-        raise ValueError(f"count: between 1 and {MAX_COUNT}")
+        raise InvalidInput.one(
+            "count",
+            f"between 1 and {MAX_COUNT}",
+            code=BETWEEN,
+            params={"minimum": 1, "maximum": MAX_COUNT},
+        )
     item = {k: values[k] for k in ITEM_FIELDS if k != "count" and values[k] != ""}
     head = forms.without_blanks(
         {k: values[k] for k in HEAD_FIELDS}, "department_id", "wanted_by", "ends_on"
@@ -156,24 +162,23 @@ def _payload(values: dict[str, Any], submit: bool) -> dict[str, Any]:
 def create(
     request: Request, session: SessionDep, viewer: access.RequestWrite, form: CheckedForm
 ) -> Response:
-    _ = gettext_for(request)
     state = forms.FormState(values=forms.values(form, HEAD_FIELDS + ITEM_FIELDS))
-    try:
-        with session.begin_nested():
-            data = RequestCreate.model_validate(_payload(state.values, bool(form.get("submit"))))
-            made, _created = service.create_request(
-                session, scope=viewer.scope, user=_user(session, viewer), data=data
-            )
-    except ValueError as exc:
-        if isinstance(exc, ValidationError):
-            return _form_page(request, session, viewer, state, forms.record_error(state, exc, _))
-        state.add("count", _("Enter a number of at most %(maximum)s.") % {"maximum": MAX_COUNT})
-        return _form_page(request, session, viewer, state, 422)
-    except GovcloudError as exc:
-        status = forms.record_error(state, exc, _)
-        return _form_page(request, session, viewer, state, status)
-    session.commit()  # release the locks in this worker thread (see api/requests.py `_done`)
-    return redirect(request, f"/requests/{made.id}", _("The request was filed."))
+
+    def work() -> str:
+        data = RequestCreate.model_validate(_payload(state.values, bool(form.get("submit"))))
+        made, _created = service.create_request(
+            session, scope=viewer.scope, user=_user(session, viewer), data=data
+        )
+        return f"/requests/{made.id}"
+
+    return forms.post(
+        request,
+        session,
+        state,
+        work,
+        flash=N_("The request was filed."),
+        form_page=lambda state, status: _form_page(request, session, viewer, state, status),
+    )
 
 
 def _detail(
