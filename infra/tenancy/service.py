@@ -13,7 +13,7 @@ from infra.events.service import publish
 from infra.schemas import Page, PageParams
 from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind
 from infra.tenancy.events import QuotaChanged
-from infra.tenancy.exceptions import QuotaExists
+from infra.tenancy.exceptions import NO_SUCH_DEPARTMENT, ZONE_NOT_SHARED, QuotaExists
 from infra.tenancy.models import Department, Quota, User
 from infra.tenancy.schemas import (
     DepartmentCreate,
@@ -192,10 +192,17 @@ def get_quota(session: Session, *, scope: Scope, quota_id: int) -> Quota:
 def create_quota(session: Session, *, scope: Scope, data: QuotaCreate, actor: Actor) -> Quota:
     """Set a department's limit for one resource class in one zone (once per pair)."""
     if not scope.allows(data.department_id) or session.get(Department, data.department_id) is None:
-        raise InvalidInput.one("department_id", f"department {data.department_id} does not exist")
+        raise InvalidInput.one(
+            "department_id",
+            f"department {data.department_id} does not exist",
+            code=NO_SUCH_DEPARTMENT,
+            params={"department_id": data.department_id},
+        )
     if not data.zone.hosts_shared_capacity:
         raise InvalidInput.one(
-            "zone", "the classified e-government intranet never hosts shared-cloud capacity"
+            "zone",
+            "the classified e-government intranet never hosts shared-cloud capacity",
+            code=ZONE_NOT_SHARED,
         )
     existing = session.scalar(
         select(Quota.id).where(
