@@ -18,7 +18,7 @@ from infra.provisioning.pulumi_adapter import CLI_MISSING
 from infra.settings import get_settings
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
-from portal_api.web import access
+from portal_api.web import access, forms
 from portal_api.web.auth import CheckedForm, Viewer
 from portal_api.web.render import gettext_for, redirect, render
 
@@ -101,5 +101,6 @@ def start_run(
                 actor=viewer.actor,
             )
     except Conflict as exc:
-        return redirect(request, f"/stacks/{department_id}", exc.message, kind="info")
+        said = forms.say(exc.code, exc.message, exc.params, _)
+        return redirect(request, f"/stacks/{department_id}", said, kind="info")
     return redirect(request, f"/jobs/{job.id}", _("The run was started."))
