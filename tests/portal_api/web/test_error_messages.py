@@ -8,18 +8,21 @@ import re
 from collections.abc import Mapping
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import portal_api.app  # noqa: F401  (imports every domain, so every code is declared)
+from infra.audit.service import count_entries
 from infra.errors import MESSAGES, Conflict, InvalidInput, NameTaken
 from infra.inventory.enums import NetworkZone
 from infra.tenancy.enums import ResourceClass, Role
 from infra.tenancy.requests.exceptions import QuotaExceeded, Shortfall
+from infra.tenancy.requests.models import ResourceRequest
 from portal_api.web import forms, i18n
 from tests import factories
 from tests import request_factories as rf
 from tests.portal_api.web.conftest import sign_in
-from tests.portal_api.web.test_forms import _field_error
+from tests.portal_api.web.test_forms import _field_error, reread
 from tests.portal_api.web.test_i18n import load_catalog
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -106,8 +109,12 @@ def test_the_quota_refusal_on_the_chinese_request_form(
     rf.quotas(session, world.own, vcpu=10, memory_gib=100, storage_gib=1000)
     csrf = sign_in(client, world.users[Role.DEPARTMENT_USER])
     form = {**FORM, "csrf": csrf, "department_id": str(world.own.id)}
+    audited = count_entries(session)
     refused = client.post("/requests/new", data=form)
     assert refused.status_code == 409
+    reread(session)
+    assert session.scalar(select(func.count()).select_from(ResourceRequest)) == 0
+    assert count_entries(session) == audited  # the form-POST helper wrote nothing
     html = refused.text
     assert _field_error(html, "vcpu") == (
         f"超出配额 2：{world.own.code} 在电子政务外网最多可用 10，已用 0，已预留 0，本次申请 12。"
