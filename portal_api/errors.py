@@ -165,6 +165,7 @@ def _respond(
 
 async def _govcloud_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GovcloudError)
+    request.state.govcloud_error = exc  # the web pages say it in the reader's language
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, TooManyAttempts):

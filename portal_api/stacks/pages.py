@@ -9,7 +9,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 import infra.provisioning.jobs  # noqa: F401  (registers the stack job handler)
-from infra.errors import Conflict, InvalidInput
+from infra.errors import NOT_OFFERED, Conflict, InvalidInput
 from infra.inventory.enums import NetworkZone
 from infra.jobs.models import Job
 from infra.provisioning import flows, service
@@ -18,7 +18,7 @@ from infra.provisioning.pulumi_adapter import CLI_MISSING
 from infra.settings import get_settings
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
-from portal_api.web import access, forms
+from portal_api.web import access, messages
 from portal_api.web.auth import CheckedForm, Viewer
 from portal_api.web.render import gettext_for, redirect, render
 
@@ -90,7 +90,9 @@ def start_run(
         if operation not in PAGE_OPERATIONS:
             raise ValueError(operation)
     except ValueError as exc:
-        raise InvalidInput.one("operation", "must be preview, up or refresh") from exc
+        raise InvalidInput.one(
+            "operation", "must be preview, up or refresh", code=NOT_OFFERED
+        ) from exc
     try:
         with session.begin_nested():
             job = service.start_run(
@@ -101,6 +103,6 @@ def start_run(
                 actor=viewer.actor,
             )
     except Conflict as exc:
-        said = forms.say(exc.code, exc.message, exc.params, _)
+        said = messages.say(exc.code, exc.message, exc.params, _)
         return redirect(request, f"/stacks/{department_id}", said, kind="info")
     return redirect(request, f"/jobs/{job.id}", _("The run was started."))

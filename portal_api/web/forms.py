@@ -9,10 +9,8 @@ concern.  :func:`post` is the whole form-POST pattern: validate → service → 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,10 +21,8 @@ from starlette.responses import Response
 
 from infra.errors import MESSAGES, GovcloudError, InvalidInput
 from portal_api.errors import status_for
-from portal_api.web.labels import label_msgid
+from portal_api.web.messages import Gettext, say
 from portal_api.web.render import gettext_for, redirect
-
-Gettext = Callable[[str], str]
 
 
 @dataclass
@@ -92,27 +88,6 @@ def _field_of(loc: tuple[Any, ...], message: str, known: Iterable[str]) -> str:
         return str(loc[0])
     first_word = message.split(" ", 1)[0]
     return first_word if first_word in set(known) else ""
-
-
-def _shown(value: Any, _: Gettext) -> Any:
-    if isinstance(value, StrEnum):
-        return _(label_msgid(value))
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return f"{value:,}"
-    return value
-
-
-def say(code: str, message: str, params: Mapping[str, Any], _: Gettext) -> str:
-    """``code``'s msgid in the page's language, filled with ``params`` (enum values by their
-    labels); the English ``message`` for a code without one, or params that do not fit it."""
-    msgid = MESSAGES.get(code)
-    if msgid is None:
-        return message
-    shown = {name: _shown(value, _) for name, value in params.items()}
-    try:
-        return _(msgid) % shown
-    except (KeyError, TypeError, ValueError):
-        return message
 
 
 def record_error(state: FormState, exc: GovcloudError | ValidationError, _: Gettext) -> int:

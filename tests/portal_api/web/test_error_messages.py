@@ -18,7 +18,7 @@ from infra.inventory.enums import NetworkZone
 from infra.tenancy.enums import ResourceClass, Role
 from infra.tenancy.requests.exceptions import QuotaExceeded, Shortfall
 from infra.tenancy.requests.models import ResourceRequest
-from portal_api.web import forms, i18n
+from portal_api.web import forms, i18n, messages
 from tests import factories
 from tests import request_factories as rf
 from tests.portal_api.web.conftest import sign_in
@@ -75,12 +75,12 @@ def test_say_falls_back_to_english_when_it_cannot_say_it() -> None:
     chinese = i18n.translations("zh_CN").gettext
     taken = NameTaken("code", "a department with code 'water' already exists", value="water")
     assert (
-        forms.say(taken.code, taken.message, taken.params, chinese)
+        messages.say(taken.code, taken.message, taken.params, chinese)
         == "“water”已被占用，请另选一个。"
     )
-    assert forms.say("name_taken", "english", {}, chinese) == "english"  # params missing
+    assert messages.say("name_taken", "english", {}, chinese) == "english"  # params missing
     plain = Conflict("name", "still in use")
-    assert forms.say(plain.code, plain.message, plain.params, chinese) == "name: still in use"
+    assert messages.say(plain.code, plain.message, plain.params, chinese) == "name: still in use"
 
 
 def test_the_quota_refusal_marks_the_field_of_each_resource_over() -> None:

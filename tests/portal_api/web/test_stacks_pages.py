@@ -123,6 +123,12 @@ def test_up_from_the_page_starts_a_job_that_fails_plainly(
     assert "Out of date" in detail
     bad = client.post(f"/stacks/{stacked.own.id}/run", data={"csrf": csrf, "operation": "destroy"})
     assert bad.status_code == 422
+    assert "<code>operation</code>: Choose one of the offered options." in bad.text
+    client.post("/lang", data={"csrf": csrf, "locale": "zh_CN", "next": "/"})
+    chinese = client.post(
+        f"/stacks/{stacked.own.id}/run", data={"csrf": csrf, "operation": "destroy"}
+    )
+    assert "<code>operation</code>: 请从给出的选项中选择。" in chinese.text  # the error page too
 
 
 def test_a_busy_stack_says_so_in_the_pages_language(
