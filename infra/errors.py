@@ -30,7 +30,6 @@ def says(code: str, msgid: str) -> str:
     return code
 
 
-REQUIRED = says("required", N_("This field is required."))
 NOT_OFFERED = says("not_offered", N_("Choose one of the offered options."))
 ABOVE_MAXIMUM = says("above_maximum", N_("Enter a number of at most %(maximum)s."))
 BETWEEN = says("between", N_("Enter a whole number from %(minimum)s to %(maximum)s."))
