@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
 from infra.database import Base
-from infra.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from infra.errors import FieldProblem, InvalidInput, NameTaken, NotFound
 from infra.schemas import Page, PageParams
 
 M = TypeVar("M", bound=Base)
@@ -45,7 +45,7 @@ def ensure_unique(
     """Conflict naming ``field`` when a row with this value already exists."""
     column = getattr(model, field)
     if session.scalar(select(column).where(column == value).limit(1)) is not None:
-        raise Conflict(field, f"a {what} with {field} {value!r} already exists")
+        raise NameTaken(field, f"a {what} with {field} {value!r} already exists", value=value)
 
 
 def add_audited(

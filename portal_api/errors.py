@@ -1,17 +1,20 @@
 """The one place where errors become HTTP answers.
 
-Every refusal has the same body: ``{"error": code, "message": text, "fields": [{"field",
-"message"}]}`` — the field names match the request's JSON keys or query parameters.
+Every refusal has the same body: ``{"error": code, "code": code, "params": {...}, "message":
+text, "fields": [{"field", "message"}]}`` — the field names match the request's JSON keys or
+query parameters; ``code`` and ``params`` are the error's stable name and its facts (see
+infra/errors.py), for clients that say it in their own words or language.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
@@ -58,6 +61,8 @@ class ErrorBody(BaseModel):
     """Every refusal's body (``rows`` only for an uploaded file's row problems)."""
 
     error: str
+    code: str
+    params: dict[str, Any]
     message: str
     fields: list[FieldError]
     rows: list[dict[str, Any]] | None = None
@@ -92,10 +97,17 @@ def status_for(exc: GovcloudError) -> int:
     return 400
 
 
-def error_body(code: str, message: str, fields: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+def error_body(
+    code: str,
+    message: str,
+    fields: Sequence[tuple[str, str]] = (),
+    params: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The refusal body, bounded: at most MAX_LISTED fields, each text cut to MAX_TEXT."""
     body: dict[str, Any] = {
         "error": code,
+        "code": code,
+        "params": jsonable_encoder(dict(params or {})),
         "message": _cut(message, MAX_MESSAGE),
         "fields": [
             {"field": _cut(name, 200), "message": _cut(text)} for name, text in fields[:MAX_LISTED]
@@ -110,7 +122,7 @@ def _fields_of(exc: GovcloudError) -> list[tuple[str, str]]:
     if isinstance(exc, InvalidInput):
         return [(p.field, p.message) for p in exc.problems]
     if isinstance(exc, Conflict):
-        return [(exc.field, exc.message.split(": ", 1)[-1])]
+        return [(exc.field, exc.detail)]
     field, sep, rest = exc.message.partition(": ")
     return [(field, rest)] if sep and " " not in field else []
 
@@ -153,11 +165,12 @@ def _respond(
 
 async def _govcloud_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GovcloudError)
+    request.state.govcloud_error = exc  # the web pages say it in the reader's language
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after)}
-    body = error_body(exc.code, exc.message, _fields_of(exc))
+    body = error_body(exc.code, exc.message, _fields_of(exc), exc.params)
     rows = getattr(exc, "rows", None)  # row-level problems of an uploaded file
     if rows:
         body["rows"] = [

@@ -61,6 +61,8 @@ def _answer(refused: Refused) -> tuple[dict[str, Any], list[tuple[bytes, bytes]]
     code = "too_large" if refused.status == 413 else "invalid_input"
     body = {
         "error": code,
+        "code": code,
+        "params": {},
         "message": f"{refused.field}: {refused.message}",
         "fields": [{"field": refused.field, "message": refused.message}],
     }

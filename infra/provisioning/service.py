@@ -18,6 +18,7 @@ from infra.jobs.enums import JobStatus
 from infra.jobs.models import Job
 from infra.jobs.service import submit_job
 from infra.provisioning.enums import StackOperation, StackRunStatus
+from infra.provisioning.exceptions import RunInProgress
 from infra.provisioning.models import StackState
 from infra.provisioning.pulumi_adapter import RunResult
 from infra.provisioning.schemas import StackStatusRead
@@ -221,10 +222,7 @@ def start_run(
         )
     )
     if busy is not None:
-        raise Conflict(
-            "department_id",
-            f"stack {stack_name_for(department)} already has a run in progress (job {busy})",
-        )
+        raise RunInProgress(stack_name_for(department), busy)
     job = submit_job(
         session,
         kind=RUN_KIND,

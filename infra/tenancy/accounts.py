@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
 from infra.database import utcnow
-from infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from infra.errors import InvalidInput, NameTaken, NotFound, PermissionDenied
 from infra.schemas import Page, PageParams
 from infra.tenancy.enums import Role
 from infra.tenancy.models import ApiToken, Department, User
@@ -111,7 +111,7 @@ def create_user(session: Session, *, scope: Scope, data: UserCreate, actor: Acto
     _check_membership(session, scope=scope, role=data.role, department_id=data.department_id)
     _check_provider(session, role=data.role, provider_id=data.provider_id)
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
-        raise Conflict("username", f"username {data.username!r} is taken")
+        raise NameTaken("username", f"username {data.username!r} is taken", value=data.username)
     user = User(
         username=data.username,
         display_name=data.display_name,

@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
 from infra.database import utcnow
-from infra.errors import Conflict, InvalidInput, NotFound
+from infra.errors import ABOVE_MAXIMUM, Conflict, InvalidInput, NameTaken, NotFound
 from infra.events.service import publish
 from infra.schemas import Page, PageParams
 from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind
 from infra.tenancy.events import QuotaChanged
+from infra.tenancy.exceptions import NO_SUCH_DEPARTMENT, ZONE_NOT_SHARED, QuotaExists
 from infra.tenancy.models import Department, Quota, User
 from infra.tenancy.schemas import (
     DepartmentCreate,
@@ -75,7 +76,9 @@ def _check_parent(
 def create_department(session: Session, *, data: DepartmentCreate, actor: Actor) -> Department:
     """Add a department under its parent; codes are unique."""
     if session.scalar(select(Department.id).where(Department.code == data.code)) is not None:
-        raise Conflict("code", f"a department with code {data.code!r} already exists")
+        raise NameTaken(
+            "code", f"a department with code {data.code!r} already exists", value=data.code
+        )
     _check_parent(session, kind=data.kind, parent_id=data.parent_id)
     department = Department(**data.model_dump())
     session.add(department)
@@ -189,10 +192,17 @@ def get_quota(session: Session, *, scope: Scope, quota_id: int) -> Quota:
 def create_quota(session: Session, *, scope: Scope, data: QuotaCreate, actor: Actor) -> Quota:
     """Set a department's limit for one resource class in one zone (once per pair)."""
     if not scope.allows(data.department_id) or session.get(Department, data.department_id) is None:
-        raise InvalidInput.one("department_id", f"department {data.department_id} does not exist")
+        raise InvalidInput.one(
+            "department_id",
+            f"department {data.department_id} does not exist",
+            code=NO_SUCH_DEPARTMENT,
+            params={"department_id": data.department_id},
+        )
     if not data.zone.hosts_shared_capacity:
         raise InvalidInput.one(
-            "zone", "the classified e-government intranet never hosts shared-cloud capacity"
+            "zone",
+            "the classified e-government intranet never hosts shared-cloud capacity",
+            code=ZONE_NOT_SHARED,
         )
     existing = session.scalar(
         select(Quota.id).where(
@@ -202,10 +212,11 @@ def create_quota(session: Session, *, scope: Scope, data: QuotaCreate, actor: Ac
         )
     )
     if existing is not None:
-        raise Conflict(
+        raise QuotaExists(
             "resource",
             f"department {data.department_id} already has a {data.resource.value} quota in zone "
             f"{data.zone.value} (quota {existing}); update that one",
+            params={"resource": data.resource, "zone": data.zone, "quota_id": existing},
         )
     quota = Quota(**data.model_dump())
     session.add(quota)
@@ -233,6 +244,8 @@ def update_quota(
         raise InvalidInput.one(
             "limit",
             f"limit for {quota.resource.value} must be at most {maximum:,}, got {data.limit:,}",
+            code=ABOVE_MAXIMUM,
+            params={"maximum": maximum, "resource": quota.resource},
         )
     if data.limit == quota.limit:
         return quota  # nothing changed: nothing to record

@@ -95,8 +95,11 @@ def stream_job(
 
 
 def event_stream(request: Request, job_id: str, last_event_id: int = 0) -> StreamingResponse:
-    """The SSE response for a job the caller was already allowed to see (pages reuse it)."""
-    factory = request.app.state.session_factory
+    """The SSE response for a job the caller was already allowed to see (pages reuse it).
+
+    It polls through the *reader* session: a stream only reads, and on SQLite a writer
+    session would take the write lock at every poll, four times a second per open page."""
+    factory = request.app.state.read_session_factory
 
     async def events() -> AsyncIterator[str]:
         after = last_event_id

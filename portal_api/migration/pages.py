@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy import select
 from starlette.responses import Response
 
 from infra.discovery.models import DiscoveryTarget
-from infra.jobs.models import JobEvent
+from infra.errors import NotFound
+from infra.jobs import service as jobs
+from infra.jobs.models import Job
 from infra.migration import assessment, runs, service
-from infra.migration.enums import RunStatus
 from infra.migration.models import SystemDependency, SystemServer
+from infra.schemas import MAX_INTEGER
 from portal_api.deps import SessionDep
+from portal_api.jobs.api import event_stream
+from portal_api.jobs.pages import SHOWN_EVENTS
 from portal_api.web import access, diagrams
 from portal_api.web.render import render
 
@@ -79,18 +83,31 @@ def systems_page(request: Request, session: SessionDep, viewer: access.Migration
 def run_page(
     request: Request, session: SessionDep, viewer: access.MigrationRead, run_id: int
 ) -> Response:
+    """The run's steps and its log; while its job runs, the log follows live (SSE)."""
     run = runs.get_run(session, run_id=run_id, scope=viewer.scope)
-    events = (
-        list(
-            session.scalars(
-                select(JobEvent)
-                .where(JobEvent.job_id == run.job_id)
-                .order_by(JobEvent.seq)
-                .limit(2000)
-            )
-        )
-        if run.job_id
-        else []
-    )
-    live = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
-    return render(request, "migration/run.html", {"run": run, "events": events, "live": live})
+    job = session.get(Job, run.job_id) if run.job_id else None
+    events = jobs.events_after(session, job_id=job.id, limit=SHOWN_EVENTS) if job else []
+    context = {
+        "run": run,
+        "events": events,
+        "last_seq": events[-1].seq if events else 0,
+        "stream": f"/migration/runs/{run.id}/stream",
+        "finished": job is None or job.status.finished,
+    }
+    return render(request, "migration/run.html", context)
+
+
+@router.get("/runs/{run_id}/stream")
+def run_stream(
+    request: Request,
+    session: SessionDep,
+    viewer: access.MigrationRead,
+    run_id: int,
+    last_event_id: Annotated[int, Header(ge=0, le=MAX_INTEGER)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
+) -> StreamingResponse:
+    """The run's job events as server-sent events (the same stream as a job page's)."""
+    run = runs.get_run(session, run_id=run_id, scope=viewer.scope)
+    if run.job_id is None:
+        raise NotFound("migration run job", run_id)
+    return event_stream(request, run.job_id, max(last_event_id, after))

@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from infra.inventory.enums import SHARED_ZONES, NetworkZone
+from infra.labels import N_
 from infra.schemas import PageParams
 from infra.tenancy import service
 from infra.tenancy.enums import QUOTA_MAXIMUM, ResourceClass
@@ -22,12 +21,11 @@ from portal_api.permissions import Permission
 from portal_api.web import access, forms
 from portal_api.web.auth import CheckedForm, SignedIn, Viewer, require
 from portal_api.web.lists import PAGE_SIZE, Pager, opt_enum, opt_int, visible_departments
-from portal_api.web.render import gettext_for, redirect, render
+from portal_api.web.render import render
 
 router = APIRouter(prefix="/quotas")
 
 CREATE_FIELDS = ("department_id", "resource", "zone", "limit")
-DOMAIN_ERRORS = (InvalidInput, Conflict, NotFound, PermissionDenied, ValidationError)
 
 
 def editable_quota(quota_id: int, session: SessionDep, viewer: SignedIn) -> Quota:
@@ -107,16 +105,21 @@ def new_page(
 def create(
     request: Request, session: SessionDep, viewer: access.QuotaWrite, form: CheckedForm
 ) -> Response:
-    _ = gettext_for(request)
     state = forms.FormState(values=forms.values(form, CREATE_FIELDS))
-    try:
-        with session.begin_nested():
-            data = QuotaCreate.model_validate(state.values)
-            service.create_quota(session, scope=viewer.scope, data=data, actor=viewer.actor)
-    except DOMAIN_ERRORS as exc:
-        status = forms.record_error(state, exc, _)
-        return _form_page(request, session, viewer, state, None, status)
-    return redirect(request, "/quotas", _("The quota was created."))
+
+    def work() -> str:
+        data = QuotaCreate.model_validate(state.values)
+        service.create_quota(session, scope=viewer.scope, data=data, actor=viewer.actor)
+        return "/quotas"
+
+    return forms.post(
+        request,
+        session,
+        state,
+        work,
+        flash=N_("The quota was created."),
+        form_page=lambda state, status: _form_page(request, session, viewer, state, None, status),
+    )
 
 
 @router.get("/{quota_id}/edit", response_class=HTMLResponse)
@@ -131,15 +134,20 @@ def edit_page(
 def update(
     request: Request, session: SessionDep, viewer: SignedIn, quota: EditableQuota, form: CheckedForm
 ) -> Response:
-    _ = gettext_for(request)
     state = forms.FormState(values=forms.values(form, ("limit",)))
-    try:
-        with session.begin_nested():
-            data = QuotaUpdate.model_validate(state.values)
-            service.update_quota(
-                session, scope=viewer.scope, quota_id=quota.id, data=data, actor=viewer.actor
-            )
-    except DOMAIN_ERRORS as exc:
-        status = forms.record_error(state, exc, _)
-        return _form_page(request, session, viewer, state, quota, status)
-    return redirect(request, "/quotas", _("The quota was saved."))
+
+    def work() -> str:
+        data = QuotaUpdate.model_validate(state.values)
+        service.update_quota(
+            session, scope=viewer.scope, quota_id=quota.id, data=data, actor=viewer.actor
+        )
+        return "/quotas"
+
+    return forms.post(
+        request,
+        session,
+        state,
+        work,
+        flash=N_("The quota was saved."),
+        form_page=lambda state, status: _form_page(request, session, viewer, state, quota, status),
+    )

@@ -1,28 +1,24 @@
-"""Department stacks: their status, preview/up buttons, rendered manifests, and the job view
-that follows a run's events live."""
+"""Department stacks: their status, preview/up buttons and rendered manifests (a run's live
+view is the job page, portal_api/jobs/pages.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.responses import Response
 
 import infra.provisioning.jobs  # noqa: F401  (registers the stack job handler)
-from infra.errors import Conflict, InvalidInput
+from infra.errors import NOT_OFFERED, Conflict, InvalidInput
 from infra.inventory.enums import NetworkZone
-from infra.jobs import service as jobs
 from infra.jobs.models import Job
 from infra.provisioning import flows, service
 from infra.provisioning.enums import StackOperation
 from infra.provisioning.pulumi_adapter import CLI_MISSING
 from infra.settings import get_settings
 from portal_api.deps import SessionDep
-from portal_api.jobs.api import event_stream
 from portal_api.permissions import Permission
-from portal_api.web import access
+from portal_api.web import access, messages
 from portal_api.web.auth import CheckedForm, Viewer
 from portal_api.web.render import gettext_for, redirect, render
 
@@ -94,7 +90,9 @@ def start_run(
         if operation not in PAGE_OPERATIONS:
             raise ValueError(operation)
     except ValueError as exc:
-        raise InvalidInput.one("operation", "must be preview, up or refresh") from exc
+        raise InvalidInput.one(
+            "operation", "must be preview, up or refresh", code=NOT_OFFERED
+        ) from exc
     try:
         with session.begin_nested():
             job = service.start_run(
@@ -105,34 +103,6 @@ def start_run(
                 actor=viewer.actor,
             )
     except Conflict as exc:
-        return redirect(request, f"/stacks/{department_id}", exc.message, kind="info")
+        said = messages.say(exc.code, exc.message, exc.params, _)
+        return redirect(request, f"/stacks/{department_id}", said, kind="info")
     return redirect(request, f"/jobs/{job.id}", _("The run was started."))
-
-
-@router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(
-    request: Request, session: SessionDep, viewer: access.JobRead, job_id: str
-) -> Response:
-    job = jobs.get_job(session, scope=viewer.scope, job_id=job_id, user_id=viewer.user_id)
-    events = jobs.events_after(session, job_id=job.id, after=0, limit=1000)
-    context = {
-        "job": job,
-        "events": events,
-        "last_seq": events[-1].seq if events else 0,
-        "stack_department": job.department_id if job.kind == service.RUN_KIND else None,
-    }
-    return render(request, "jobs/detail.html", context)
-
-
-@router.get("/jobs/{job_id}/stream")
-def job_stream(
-    request: Request,
-    session: SessionDep,
-    viewer: access.JobRead,
-    job_id: str,
-    last_event_id: Annotated[int, Header(ge=0)] = 0,
-    after: int = 0,
-) -> StreamingResponse:
-    """The jobs API's event stream, for a signed-in page (session cookie, same scope rules)."""
-    jobs.get_job(session, scope=viewer.scope, job_id=job_id, user_id=viewer.user_id)
-    return event_stream(request, job_id, max(last_event_id, after))

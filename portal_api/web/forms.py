@@ -2,8 +2,9 @@
 
 Forms are parsed by hand into plain dicts and validated by the same Pydantic input models the
 API uses, so a page can never accept what the API would refuse.  Validation errors are
-translated by their type; the domain's own messages (InvalidInput, Conflict, …) are shown as
-the services wrote them.
+translated by their type; the domain's own errors are said by their code's msgid
+(``infra.errors.MESSAGES``) with their params, in the page's language, beside the field they
+concern.  :func:`post` is the whole form-POST pattern: validate → service → flash → redirect.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
 
-from infra.errors import Conflict, GovcloudError, InvalidInput
+from infra.errors import MESSAGES, GovcloudError, InvalidInput
 from portal_api.errors import status_for
-
-Gettext = Callable[[str], str]
+from portal_api.web.messages import Gettext, say
+from portal_api.web.render import gettext_for, redirect
 
 
 @dataclass
@@ -34,6 +38,11 @@ class FormState:
     @property
     def general(self) -> list[str]:
         return self.errors.get("", [])
+
+    @property
+    def marked(self) -> bool:
+        """Whether some field (not only the form as a whole) has a problem."""
+        return any(name for name in self.errors)
 
 
 def text(form: FormData, name: str) -> str:
@@ -82,22 +91,45 @@ def _field_of(loc: tuple[Any, ...], message: str, known: Iterable[str]) -> str:
 
 
 def record_error(state: FormState, exc: GovcloudError | ValidationError, _: Gettext) -> int:
-    """Put ``exc``'s problems on the form; returns the HTTP status to answer with."""
+    """Put ``exc``'s problems on the form, each beside its field when the form has it;
+    returns the HTTP status to answer with."""
     known = list(state.values)
     if isinstance(exc, ValidationError):
         for error in exc.errors():
             message = _validation_message(error, _)
             state.add(_field_of(tuple(error["loc"]), str(error.get("msg", "")), known), message)
         return 422
-    if isinstance(exc, InvalidInput):
-        for problem in exc.problems:
-            state.add(problem.field if problem.field in known else "", problem.message)
-    elif isinstance(exc, Conflict):
-        state.add(exc.field if exc.field in known else "", exc.message.split(": ", 1)[-1])
-    else:
-        name, sep, rest = exc.message.partition(": ")
-        if sep and name in known:
-            state.add(name, rest)
-        else:
-            state.add("", exc.message)
+    said = []
+    for problem in exc.field_problems():
+        text = say(problem.code, problem.message, problem.params, _)
+        state.add(problem.field if problem.field in known else "", text)
+        said.append(text)
+    if not said or (exc.code in MESSAGES and not isinstance(exc, InvalidInput)):
+        summary = say(exc.code, exc.message, exc.params, _)
+        if summary not in said:
+            state.errors.setdefault("", []).insert(0, summary)
     return status_for(exc)
+
+
+def post(
+    request: Request,
+    session: Session,
+    state: FormState,
+    work: Callable[[], str],
+    *,
+    flash: str,
+    form_page: Callable[[FormState, int], Response],
+) -> Response:
+    """The form-POST pattern.  ``work`` validates ``state.values`` and calls the service,
+    returning where to go next; it runs in a savepoint, so a refusal leaves nothing
+    half-written.  Success: commit, flash ``flash`` (a msgid, translated here) and redirect
+    (303).  Refusal (a domain error or a validation error): ``form_page`` shows the form again
+    with what was typed and every problem beside its field, answered with the error's status."""
+    _ = gettext_for(request)
+    try:
+        with session.begin_nested():
+            target = work()
+    except (GovcloudError, ValidationError) as exc:
+        return form_page(state, record_error(state, exc, _))
+    session.commit()  # release the write lock in this worker thread before redirecting
+    return redirect(request, target, _(flash))

@@ -20,12 +20,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.requests import Request
 from starlette.responses import Response
 
+from infra.errors import GovcloudError
 from infra.labels import N_
 from infra.tenancy.models import Department
 from portal_api.domains import NAVIGATION
 from portal_api.web import cookies, i18n
 from portal_api.web.auth import Viewer, viewer_for_error_page
 from portal_api.web.labels import label_msgid
+from portal_api.web.messages import error_page_text
 
 HERE: Final = Path(__file__).resolve().parent
 TEMPLATE_DIR: Final = HERE / "templates"
@@ -207,10 +209,14 @@ def html_error_page(request: Request, status: int, body: dict[str, Any]) -> Resp
             cookies.end_session(response, cookies.settings_of(request))
         return response
     viewer = viewer_for_error_page(request)
+    detail, fields = str(body.get("message", "")), body.get("fields", [])
+    error = getattr(request.state, "govcloud_error", None)
+    if isinstance(error, GovcloudError):
+        detail, fields = error_page_text(error, gettext_for(request))
     context = {
         "status": status,
         "title": ERROR_TITLES.get(status, ERROR_FALLBACK),
-        "detail": str(body.get("message", "")),
-        "fields": body.get("fields", []),
+        "detail": detail,
+        "fields": fields,
     }
     return render(request, "error.html", context, status=status, viewer=viewer)

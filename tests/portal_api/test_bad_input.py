@@ -567,8 +567,11 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
 
     assert response.status_code == case.status, response.text
     body = response.json()
-    assert set(body) == {"error", "message", "fields"}
-    assert body["error"] == ("conflict" if case.status == 409 else "invalid_input")
+    assert set(body) == {"error", "code", "params", "message", "fields"}
+    assert body["code"] == body["error"]
+    # A clash names its kind (name_taken, quota_exists...); every one is a conflict.
+    conflicts = {"conflict", "name_taken", "quota_exists"}
+    assert body["error"] in (conflicts if case.status == 409 else {"invalid_input"})
     named = {f["field"]: f["message"] for f in body["fields"]}
     assert case.target in named, body
     assert case.says.lower() in named[case.target].lower(), body
@@ -607,6 +610,8 @@ def test_no_write_route_answers_nasty_bodies_with_a_server_error(
             response = raw_client.request(route.method, path, content=nasty, headers=headers)
             shape_ok = response.status_code < 500 and set(response.json()) == {
                 "error",
+                "code",
+                "params",
                 "message",
                 "fields",
             }

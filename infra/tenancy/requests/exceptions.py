@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.errors import Conflict
+from infra.errors import Conflict, FieldProblem, says
 from infra.inventory.enums import NetworkZone
+from infra.labels import N_
 from infra.tenancy.enums import ResourceClass
 
 
@@ -30,12 +31,50 @@ class Shortfall:
             f"{self.requested} requested ({self.over_by} over the limit)"
         )
 
+    def params(self) -> dict[str, object]:
+        return {
+            "department": self.department,
+            "resource": self.resource,
+            "zone": self.zone,
+            "limit": self.limit,
+            "in_use": self.in_use,
+            "reserved": self.reserved,
+            "requested": self.requested,
+            "over_by": self.over_by,
+        }
+
+
+OVER_QUOTA = says(
+    "over_quota",
+    N_(
+        "%(over_by)s over the quota: %(department)s may hold %(limit)s in %(zone)s, with "
+        "%(in_use)s in use, %(reserved)s reserved and %(requested)s requested."
+    ),
+)
+
 
 class QuotaExceeded(Conflict):
     """The request would take a department past one or more of its quotas."""
 
-    code = "quota_exceeded"
+    code = says(
+        "quota_exceeded",
+        N_("The request does not fit the department's quota: the amounts over it are marked."),
+    )
 
     def __init__(self, shortfalls: list[Shortfall]) -> None:
         self.shortfalls = shortfalls
-        super().__init__("items", "quota exceeded: " + "; ".join(s.describe() for s in shortfalls))
+        super().__init__(
+            "items",
+            "quota exceeded: " + "; ".join(s.describe() for s in shortfalls),
+            params={
+                "resources": ", ".join(s.resource.value for s in shortfalls),
+                "shortfalls": [s.params() for s in shortfalls],
+            },
+        )
+
+    def field_problems(self) -> list[FieldProblem]:
+        """One per resource over its quota, on the field that asks for that resource."""
+        return [
+            FieldProblem(s.resource.value, s.describe(), OVER_QUOTA, s.params())
+            for s in self.shortfalls
+        ]

@@ -101,6 +101,20 @@ def test_quota_refusal_over_http(client: TestClient, scene: Scene) -> None:
         f"department {scene.world.own.code} may hold 64 vcpu in zone extranet: 0 in use, "
         "0 reserved, 65 requested (1 over the limit)"
     ) in body["fields"][0]["message"]
+    # The code and its facts, for clients that say it in their own words or language.
+    assert body["code"] == "quota_exceeded"
+    assert body["params"]["shortfalls"] == [
+        {
+            "department": scene.world.own.code,
+            "resource": "vcpu",
+            "zone": "extranet",
+            "limit": 64,
+            "in_use": 0,
+            "reserved": 0,
+            "requested": 65,
+            "over_by": 1,
+        }
+    ]
     assert client.get(API, headers=scene.headers(Role.DEPARTMENT_USER)).json()["total"] == 0
 
 

@@ -31,7 +31,7 @@ BAD_LIMITS = (
     ("abc", "请输入整数"),
     ("-5", "请输入不小于 0 的数"),
     ("", "请输入整数"),
-    ("100001", "must be at most 100,000"),  # the service's own rule (the vCPU maximum)
+    ("100001", "请输入不大于 100,000 的数"),  # the service's own rule, in the page's language
 )
 
 
@@ -86,10 +86,12 @@ def test_quota_create_conflict_is_shown_beside_the_field(
     }
     response = client.post("/quotas/new", data=data)
     assert response.status_code == 409
-    assert "already has a vcpu quota" in _field_error(response.text, "resource")
+    assert _field_error(response.text, "resource") == (
+        "该部门在电子政务外网已有虚拟 CPU（核）配额，请编辑那一条。"
+    )
     intranet = client.post("/quotas/new", data={**data, "zone": "intranet"})
     assert intranet.status_code == 422
-    assert "classified" in _field_error(intranet.text, "zone")
+    assert _field_error(intranet.text, "zone") == "涉密的电子政务内网不承载共享云资源。"
     created = client.post("/quotas/new", data={**data, "zone": "internet"}, follow_redirects=False)
     assert created.status_code == 303
     reread(session)

@@ -84,7 +84,9 @@ def test_systems_page_and_run_log(
     log = client.get(f"/migration/runs/{run.id}")
     assert log.status_code == 200
     assert "Rsync each directory" in log.text
-    assert 'http-equiv="refresh"' in log.text  # live while the run runs
+    assert 'http-equiv="refresh"' not in log.text  # live by SSE, not by reloading
+    assert f'data-stream="/migration/runs/{run.id}/stream"' in log.text
+    assert 'data-finished="false"' in log.text  # the job runs: the page follows it
 
 
 def _svg(html: str, svg_id: str) -> str:

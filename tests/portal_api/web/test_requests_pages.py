@@ -56,7 +56,8 @@ def test_file_submit_sign_and_reject_through_the_pages(
     form = {**FORM, "csrf": csrf, "department_id": str(world.own.id), "submit": "1"}
     too_big = client.post("/requests/new", data={**form, "items-0-count": "3"})
     assert too_big.status_code == 409
-    assert f"department {world.own.code} may hold 10 vcpu" in too_big.text
+    assert "申请超出了本部门的配额" in too_big.text  # said in the page's language, beside vCPU
+    assert f"{world.own.code} 在电子政务外网最多可用 10" in too_big.text
     made = client.post("/requests/new", data=form, follow_redirects=False)
     assert made.status_code == 303, made.text
     page_url = made.headers["location"]

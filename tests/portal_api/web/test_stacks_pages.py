@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from infra.inventory.enums import NetworkZone
 from infra.jobs.enums import JobStatus
 from infra.jobs.models import Job
-from infra.provisioning import flows
+from infra.provisioning import flows, service
 from infra.provisioning.enums import StackOperation
 from infra.provisioning.pulumi_adapter import CLI_MISSING, RunResult
 from infra.tenancy.enums import ResourceClass, Role
@@ -123,6 +123,29 @@ def test_up_from_the_page_starts_a_job_that_fails_plainly(
     assert "Out of date" in detail
     bad = client.post(f"/stacks/{stacked.own.id}/run", data={"csrf": csrf, "operation": "destroy"})
     assert bad.status_code == 422
+    assert "<code>operation</code>: Choose one of the offered options." in bad.text
+    client.post("/lang", data={"csrf": csrf, "locale": "zh_CN", "next": "/"})
+    chinese = client.post(
+        f"/stacks/{stacked.own.id}/run", data={"csrf": csrf, "operation": "destroy"}
+    )
+    assert "<code>operation</code>: 请从给出的选项中选择。" in chinese.text  # the error page too
+
+
+def test_a_busy_stack_says_so_in_the_pages_language(
+    client: TestClient, session: Session, stacked: factories.World
+) -> None:
+    """Catches the refusal flashed in English on the Chinese page."""
+    busy = factories.job(session, dept=stacked.own, status=JobStatus.RUNNING)
+    busy.kind = service.RUN_KIND
+    session.commit()
+    csrf = sign_in(client, stacked.users[Role.OPERATOR])
+    response = client.post(
+        f"/stacks/{stacked.own.id}/run", data={"csrf": csrf, "operation": "preview"}
+    )
+    assert response.status_code == 200  # back on the stack's page, with the flash
+    stack = f"dept-{stacked.own.code}"
+    assert f"堆栈 {stack} 已有一次运行正在进行，请等待其结束。" in response.text
+    assert "already has a run in progress" not in response.text
 
 
 def test_other_departments_jobs_are_not_found(
