@@ -32,16 +32,16 @@ FORM = {
     "justification": "迁移旧机房的网上办事系统",
     "wanted_by": "",
     "ends_on": "",
-    "name": "web",
-    "count": "3",
-    "vcpu": "4",
-    "memory_gib": "16",
-    "storage_gib": "100",
-    "public_ip": "",
-    "bandwidth_mbps": "",
-    "zone": "extranet",
-    "mlps_level": "2",
-    "anti_affinity_group": "web",
+    "items-0-name": "web",
+    "items-0-count": "3",
+    "items-0-vcpu": "4",
+    "items-0-memory_gib": "16",
+    "items-0-storage_gib": "100",
+    "items-0-public_ip": "",
+    "items-0-bandwidth_mbps": "",
+    "items-0-zone": "extranet",
+    "items-0-mlps_level": "2",
+    "items-0-anti_affinity_group": "web",
     "submit": "1",
 }
 
@@ -116,11 +116,11 @@ def test_the_quota_refusal_on_the_chinese_request_form(
     assert session.scalar(select(func.count()).select_from(ResourceRequest)) == 0
     assert count_entries(session) == audited  # the form-POST helper wrote nothing
     html = refused.text
-    assert _field_error(html, "vcpu") == (
+    assert _field_error(html, "items-0-vcpu") == (
         f"超出配额 2：{world.own.code} 在电子政务外网最多可用 10，已用 0，已预留 0，本次申请 12。"
     )
-    assert re.search(r'id="f-vcpu"[^>]*aria-invalid="true"', html, re.S)
-    assert 'id="memory_gib-error"' not in html  # what fits is not marked
+    assert re.search(r'id="f-items-0-vcpu"[^>]*aria-invalid="true"', html, re.S)
+    assert 'id="items-0-memory_gib-error"' not in html  # what fits is not marked
     assert "请修改标出的字段。" in html
     assert "申请超出了本部门的配额" in html
     assert "quota exceeded" not in html  # no English on the Chinese page
@@ -128,7 +128,7 @@ def test_the_quota_refusal_on_the_chinese_request_form(
 
     client.post("/lang", data={"csrf": csrf, "locale": "en", "next": "/requests/new"})
     english = client.post("/requests/new", data=form).text
-    assert _field_error(english, "vcpu") == (
+    assert _field_error(english, "items-0-vcpu") == (
         f"2 over the quota: {world.own.code} may hold 10 in E-government extranet, with 0 in "
         "use, 0 reserved and 12 requested."
     )

@@ -48,7 +48,7 @@ def test_a_refused_submission_keeps_every_value_and_the_submit_box(
     refused = client.post("/requests/new", data=form)  # 16 vCPU against a quota of 10
     assert refused.status_code == 409
     page = refused.text
-    assert f"department {world.own.code} may hold 10 vcpu" in page
+    assert f"{world.own.code} 在电子政务外网最多可用 10" in page  # said in the page's language
     assert _checked(page, "submit")
     assert _value(page, "title") == HEAD["title"]
     assert _value(page, "items-0-name") == "web"
