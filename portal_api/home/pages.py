@@ -102,7 +102,7 @@ def approvals_block(home: Home) -> Block:
     return Block("approvals", {"waiting": waiting[:SHORT], "total": len(waiting)})
 
 
-def department_billing_block(home: Home) -> Block:
+def bill_block(home: Home) -> Block:
     department_id = home.viewer.department_id
     found = (
         billing_queries.department_billing(
@@ -211,7 +211,7 @@ BlockFunction = Callable[[Home], Block]
 _DEPARTMENT: tuple[BlockFunction, ...] = (
     requests_block,
     quotas_block,
-    department_billing_block,
+    bill_block,
     incidents_block,
 )
 ROLE_BLOCKS: dict[Role, tuple[BlockFunction, ...]] = {
