@@ -212,7 +212,8 @@ def city(session: Session) -> City:
         session, other_provider, quarter, AssessmentStatus.SIGNED, flagged=False
     )
     settlement = _settlement(session, own_provider, due, "1000.00")
-    settlement_other = _settlement(session, other_provider, due, "2222.00")
+    # the other's is newer: a scope leak would show it as "the latest"
+    settlement_other = _settlement(session, other_provider, today.replace(day=1), "2222.00")
     session.commit()
     rep, _ = mf.provider_rep(session, own_provider)
     return City(
