@@ -17,6 +17,7 @@ from infra.tenancy.requests import service as requests
 from infra.tenancy.scope import Scope
 from portal_api.home.pages import ROLE_BLOCKS
 from tests import factories
+from tests import request_factories as rf
 from tests.portal_api.web.conftest import csrf_in, sign_in
 from tests.portal_api.web.home_data import City, city
 
@@ -96,13 +97,22 @@ def test_department_user_sees_its_requests_quotas_bill_and_incidents_only(
 def test_department_admin_sees_what_awaits_its_signature(
     client: TestClient, session: Session
 ) -> None:
-    """Catches an approvals block that lists every submitted request instead of those waiting
-    for this admin (the other department's admin signs the other's)."""
+    """Catches an approvals block that lists every submitted request in reach instead of those
+    whose next signature is this admin's: one it already signed waits for the office now."""
     scene = city(session)
+    signed = rf.request(session, scene.user(Role.DEPARTMENT_USER), submit=True, title="signed")
+    requests.approve_request(
+        session,
+        scope=Scope.everything(),
+        user=scene.user(Role.DEPARTMENT_ADMIN),
+        request_id=signed.id,
+    )
+    session.commit()
     html = _home(client, scene, Role.DEPARTMENT_ADMIN)
     assert _blocks(html) == _expected(Role.DEPARTMENT_ADMIN)
     waiting = _block(html, "approvals")
     assert f'id="home-approval-{scene.waiting.id}"' in waiting
+    assert f'id="home-approval-{signed.id}"' not in waiting  # the office's turn
     assert f'id="home-approval-{scene.waiting_other.id}"' not in waiting
     assert 'href="/approvals"' in waiting
 
