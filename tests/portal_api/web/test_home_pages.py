@@ -8,10 +8,12 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infra.audit.jobs import VERIFY_KIND
 from infra.jobs.models import Job
+from infra.tenancy.models import Quota
 from infra.tenancy.enums import Role
 from infra.tenancy.requests import service as requests
 from infra.tenancy.scope import Scope
@@ -100,6 +102,8 @@ def test_department_admin_sees_what_awaits_its_signature(
     """Catches an approvals block that lists every submitted request in reach instead of those
     whose next signature is this admin's: one it already signed waits for the office now."""
     scene = city(session)
+    for row in session.scalars(select(Quota).where(Quota.department_id == scene.world.own.id)):
+        row.limit *= 10  # room for one more request
     signed = rf.request(session, scene.user(Role.DEPARTMENT_USER), submit=True, title="signed")
     requests.approve_request(
         session,
