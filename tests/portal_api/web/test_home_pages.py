@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from infra.audit.jobs import VERIFY_KIND
 from infra.jobs.models import Job
-from infra.tenancy.models import Quota
 from infra.tenancy.enums import Role
+from infra.tenancy.models import Quota
 from infra.tenancy.requests import service as requests
 from infra.tenancy.scope import Scope
 from portal_api.home.pages import ROLE_BLOCKS
