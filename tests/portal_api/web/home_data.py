@@ -174,7 +174,7 @@ def city(session: Session) -> City:
             data=SloCreate(name=f"slo-{svc.code}", service_id=svc.id, target=Decimal("0.999")),
             actor=factories.SYSTEM,
         )
-        alert = SloAlert(
+        slo_alert = SloAlert(
             slo_id=slo.id,
             severity=AlertSeverity.PAGE,
             long_window_min=60,
@@ -183,8 +183,8 @@ def city(session: Session) -> City:
             burn_rate=20.0,
             fired_at=now,
         )
-        session.add(alert)
-        breaches.append(alert)
+        session.add(slo_alert)
+        breaches.append(slo_alert)
     session.commit()
 
     failed_job = factories.job(session, dept=None, status=JobStatus.FAILED)
