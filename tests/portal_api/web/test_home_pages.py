@@ -8,10 +8,12 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
 
+from infra.audit import guard
 from infra.audit.jobs import VERIFY_KIND
+from infra.database import session_scope
 from infra.jobs.models import Job
 from infra.tenancy.enums import Role
 from infra.tenancy.models import Quota, User
@@ -287,3 +289,20 @@ def test_demo_city_homes_have_something_for_every_role_but_the_auditor(
         filled = [n for n in _blocks(html) if any(r in _block(html, n) for r in rows)]
         if login.role is not Role.AUDITOR:
             assert filled, login.username
+
+
+def test_auditor_home_names_the_first_broken_entry_of_a_tampered_chain(
+    client: TestClient, session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    """Catches a home that reports "intact" from a job that ran, whatever it found."""
+    world = factories.world(session)
+    with session_scope(session_factory) as raw, guard.suspended(raw.connection()):
+        raw.execute(text("UPDATE audit_entries SET actor = 'mallory' WHERE seq = 3"))
+    token = sign_in(client, world.users[Role.AUDITOR])
+    response = client.post("/audit/verify", data={"csrf": token}, follow_redirects=False)
+    _finished(session, response.headers["location"].removeprefix("/jobs/"))
+    audit = _block(client.get("/").text, "audit")
+    assert 'data-ok="false"' in audit
+    assert "哈希链已损坏" in audit
+    assert "首个损坏记录：3" in audit
+    assert 'id="last-verification"' in client.get("/audit").text
