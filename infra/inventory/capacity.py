@@ -47,6 +47,10 @@ class RackUsage:
         return self.power_drawn_kw > self.power_budget_kw
 
     @property
+    def over_space(self) -> bool:
+        return self.u_used > self.height_u
+
+    @property
     def power_percent(self) -> Decimal:
         if not self.power_budget_kw:
             return Decimal(0)

@@ -177,6 +177,28 @@ def rack_usages(session: Session, racks: list[Rack]) -> dict[int, RackUsage]:
 
 
 @dataclass(frozen=True)
+class RackOverBudget:
+    rack: Rack
+    site: Site
+    usage: RackUsage
+
+
+def racks_over_budget(session: Session, *, scope: Scope) -> list[RackOverBudget]:
+    """Racks in ``scope`` drawing more power than their budget or holding more U than they
+    have, worst power overrun first (the operator's home lists them)."""
+    pairs = session.execute(
+        scoped(select(Rack, Site).join(Site, Rack.site_id == Site.id), scope, Rack)
+    ).all()
+    usages = rack_usages(session, [rack for rack, _ in pairs])
+    over = [
+        RackOverBudget(rack, site, usages[rack.id])
+        for rack, site in pairs
+        if usages[rack.id].over_power_budget or usages[rack.id].over_space
+    ]
+    return sorted(over, key=lambda r: (-r.usage.power_percent, r.rack.id))
+
+
+@dataclass(frozen=True)
 class EstateSummary:
     """The legacy estate the cloud must absorb, as the survey counts it."""
 

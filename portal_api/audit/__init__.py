@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from portal_api.domain import Domain
+from infra.labels import N_
+from portal_api.domain import Domain, NavItem
+from portal_api.permissions import Permission
 
-DOMAIN = Domain("audit")
+DOMAIN = Domain(
+    "audit",
+    navigation=(NavItem("/audit", N_("Audit log"), Permission.AUDIT_READ),),
+)

@@ -4,7 +4,7 @@ The capacity roll-up lives here rather than in ``infra.inventory.queries`` becau
 *allocated* is the requests' business (inventory may not import requests): the inventory
 query totals the hosts, this one adds what open allocations hold.  ``/capacity``,
 ``/api/v1/inventory/capacity`` and ``govcloud inventory capacity`` all read
-:func:`shared_capacity`, so they cannot disagree.
+:func:`shared_capacity`, so they cannot disagree.  The home pages count requests by state.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from infra.inventory.capacity import HostSize
 from infra.inventory.models import Host
 from infra.inventory.queries import PoolRow, capacity_overview
-from infra.tenancy.requests.models import Allocation
+from infra.tenancy.requests.enums import RequestState
+from infra.tenancy.requests.models import Allocation, ResourceRequest
+from infra.tenancy.scope import Scope
 
 
 def allocated_by_host(session: Session) -> dict[int, HostSize]:
@@ -49,3 +51,13 @@ def hosts_by_item(session: Session, *, request_id: int) -> dict[int, str]:
         .where(Allocation.request_id == request_id, Allocation.released_at.is_(None))
     )
     return {int(item_id): str(name) for item_id, name in rows.all()}
+
+
+def state_counts(session: Session, *, scope: Scope) -> dict[RequestState, int]:
+    """How many requests ``scope`` sees in each state (states with none are left out)."""
+    rows = session.execute(
+        select(ResourceRequest.state, func.count())
+        .where(scope.where(ResourceRequest.department_id))
+        .group_by(ResourceRequest.state)
+    )
+    return {RequestState(state): int(count) for state, count in rows}

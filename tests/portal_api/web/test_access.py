@@ -38,6 +38,7 @@ PAGES = {
     "/billing": Permission.BILLING_READ,
     "/billing/finance": Permission.BILLING_WRITE,
     "/billing/settlements": Permission.SETTLEMENT_READ,
+    "/audit": Permission.AUDIT_READ,
     "/requests/new": Permission.REQUEST_WRITE,
     "/schedules": Permission.SCHEDULE_READ,
 }
