@@ -18,6 +18,7 @@ from portal_api.deps import SessionDep
 from portal_api.web import access, forms
 from portal_api.web.auth import CheckedForm
 from portal_api.web.lists import PAGE_SIZE, Pager, opt_int, visible_departments
+from portal_api.web.messages import Gettext
 from portal_api.web.render import gettext_for, redirect, render
 
 router = APIRouter(prefix="/audit")
@@ -26,7 +27,7 @@ MAX_TEXT = 100  # the longest entity id or actor the log stores
 FILTERS = ("entity", "entity_id", "department_id", "actor", "since", "until")
 
 
-def _day(raw: str, name: str, state: forms.FormState, _: forms.Gettext) -> dt.date | None:
+def _day(raw: str, name: str, state: forms.FormState, _: Gettext) -> dt.date | None:
     if not raw:
         return None
     try:
@@ -36,9 +37,7 @@ def _day(raw: str, name: str, state: forms.FormState, _: forms.Gettext) -> dt.da
         return None
 
 
-def parse_filter(
-    raw: dict[str, str], _: forms.Gettext
-) -> tuple[queries.AuditFilter, forms.FormState]:
+def parse_filter(raw: dict[str, str], _: Gettext) -> tuple[queries.AuditFilter, forms.FormState]:
     """The query string as an :class:`AuditFilter`; dates are whole UTC days, both ends
     included.  Problems are kept beside their fields (the page answers 422 with them)."""
     state = forms.FormState(values=dict(raw))
