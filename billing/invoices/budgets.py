@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from billing.invoices.enums import PeriodStatus
+from billing.invoices.enums import AlertBasis, PeriodStatus
 from billing.invoices.models import Budget, BudgetAlert
 from billing.invoices.service import get_period, month_bounds, rate_charges
 from billing.metering.service import metered_rows
@@ -58,7 +58,11 @@ def set_budget(
 
 
 def check_budgets(
-    session: Session, *, month: dt.date, spent: Mapping[int, Decimal], basis: str = "invoiced"
+    session: Session,
+    *,
+    month: dt.date,
+    spent: Mapping[int, Decimal],
+    basis: AlertBasis = AlertBasis.INVOICED,
 ) -> list[BudgetAlert]:
     """Raise the alerts ``spent`` (per department, this month) crosses; each at most once per
     budget, month and threshold, across re-runs and processes.  ``basis`` says what was
@@ -75,7 +79,7 @@ def check_budgets(
                 month=month,
                 threshold=threshold,
                 spent=amount,
-                basis=basis,
+                basis=basis.value,
             )
             try:
                 with session.begin_nested():
@@ -95,7 +99,7 @@ def check_budgets(
                     "threshold": threshold,
                     "spent": str(amount),
                     "budget": str(budget.monthly_amount),
-                    "basis": basis,
+                    "basis": basis.value,
                 },
             )
             raised.append(alert)
@@ -117,7 +121,7 @@ def watch_budgets(session: Session, *, until: dt.datetime) -> dict[str, Any]:
     spent: dict[int, Decimal] = defaultdict(Decimal)
     for line in rated:
         spent[line.department_id] += line.amount
-    raised = check_budgets(session, month=month, spent=spent, basis="month_to_date")
+    raised = check_budgets(session, month=month, spent=spent, basis=AlertBasis.MONTH_TO_DATE)
     return {
         "month": month.isoformat(),
         "until": until.isoformat(),
