@@ -4,7 +4,8 @@ Alerts are raised twice over: daily on the month-to-date charges (``scheduled.py
 department hears before the month is out) and at month-end close on the invoices.  "Once" is
 the unique constraint's word, not a check-then-insert: each alert is inserted in a savepoint,
 and a duplicate (a re-run, or another process that got there first) is refused by the database
-and skipped.  A raised alert writes an audit entry.
+and skipped.  A raised alert writes an audit entry and publishes ``BudgetAlertRaised`` (an
+outbox row in the same transaction: no alert without its event, no event without its alert).
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billing.invoices.enums import AlertBasis, PeriodStatus
+from billing.invoices.events import BudgetAlertRaised
 from billing.invoices.models import Budget, BudgetAlert
 from billing.invoices.service import get_period, month_bounds, rate_charges
 from billing.metering.service import metered_rows
 from infra.audit.actor import Actor
 from infra.audit.service import record
+from infra.events.service import publish
 from infra.schedules.types import CITY_TIMEZONE
 from infra.tenancy.scope import Scope
 
@@ -87,6 +90,20 @@ def check_budgets(
                     session.flush()
             except IntegrityError:  # raised before, here or by another process
                 continue
+            publish(
+                session,
+                BudgetAlertRaised(
+                    alert_id=alert.id,
+                    budget_id=budget.id,
+                    department_id=budget.department_id,
+                    month=month,
+                    threshold=threshold,
+                    spent=amount,
+                    budget=budget.monthly_amount,
+                    basis=basis.value,
+                    raised_at=alert.raised_at,
+                ),
+            )
             record(
                 session,
                 actor=Actor.system("billing-budgets"),
