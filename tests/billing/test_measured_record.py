@@ -127,3 +127,28 @@ def test_late_samples_count_only_where_monitoring_holds_the_data(session: Sessio
     assert ("bandwidth", SEPT) not in november
     invoices = session.scalars(select(Invoice).where(Invoice.month == NOV)).all()
     assert all(line.amount > 0 for i in invoices for line in i.lines)
+
+
+def test_a_month_closed_before_the_record_is_left_as_invoiced_once_expired(
+    session: Session,
+) -> None:
+    """A month closed before billing kept the record (no ``measured_recorded_at``): while
+    monitoring holds it wholly it is re-measured and recorded; once partly expired its
+    measured services are left as invoiced.  Catches such a month credited in full."""
+    from billing.invoices.service import get_period
+
+    host = _measured_scene(session)
+    _hour_of_traffic(session, host, bf.at(2026, 9, 10, 10), PER_MINUTE)
+    close_month(session, month=SEPT, actor=bf.SYSTEM, now=_after(SEPT))
+    period = get_period(session, SEPT)
+    assert period is not None
+    period.measured_recorded_at = None  # as closed before this revision
+    session.query(MeasuredUsage).delete()
+    session.commit()
+
+    late = bf.at(2027, 1, 5)
+    _expire(session, late)
+    close_month(session, month=OCT, actor=bf.SYSTEM, now=late)
+    session.commit()
+    assert _adjustments(session, OCT) == {}
+    assert session.scalars(select(MeasuredUsage)).all() == []  # nothing to record it from
