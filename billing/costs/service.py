@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from billing.costs.allocation import largest_remainder
 from billing.costs.schemas import AllocationRule, ProviderCost
+from billing.invoices.measured import measured_days_of
 from billing.invoices.service import month_bounds, next_month, rate_charges
 from billing.metering.schemas import MeteredRow
 from billing.metering.service import metered_rows
@@ -105,8 +106,10 @@ def cost_report(
     months: Sequence[dt.date],
     scope: Scope,
     rule: AllocationRule | None = None,
+    now: dt.datetime | None = None,
 ) -> list[ProviderCost]:
-    """Provider costs for ``months`` (one quarter = three months), providers in ``scope``."""
+    """Provider costs for ``months`` (one quarter = three months), providers in ``scope``;
+    ``now`` judges which closed months monitoring still holds (default: the clock)."""
     rule = rule or rule_from_settings(session)
     out = []
     providers = list(
@@ -116,7 +119,10 @@ def cost_report(
     )
     for month in months:
         start, end = month_bounds(month)
-        rows = metered_rows(session, start=start, end=end)
+        # A closed month's measured usage comes from its record (monitoring's roll-ups
+        # expire), by the same rule the month-end close re-rates it with.
+        measured = measured_days_of(session, month=month, now=now).days
+        rows = metered_rows(session, start=start, end=end, measured=measured)
         for provider_id in providers:
             out.append(
                 provider_cost(session, provider_id=provider_id, month=month, rows=rows, rule=rule)

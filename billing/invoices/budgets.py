@@ -4,7 +4,8 @@ Alerts are raised twice over: daily on the month-to-date charges (``scheduled.py
 department hears before the month is out) and at month-end close on the invoices.  "Once" is
 the unique constraint's word, not a check-then-insert: each alert is inserted in a savepoint,
 and a duplicate (a re-run, or another process that got there first) is refused by the database
-and skipped.  A raised alert writes an audit entry.
+and skipped.  A raised alert writes an audit entry and publishes ``BudgetAlertRaised`` (an
+outbox row in the same transaction: no alert without its event, no event without its alert).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from billing.invoices.enums import PeriodStatus
+from billing.invoices.enums import AlertBasis, PeriodStatus
+from billing.invoices.events import BudgetAlertRaised
 from billing.invoices.models import Budget, BudgetAlert
 from billing.invoices.service import get_period, month_bounds, rate_charges
 from billing.metering.service import metered_rows
 from infra.audit.actor import Actor
 from infra.audit.service import record
+from infra.events.service import publish
 from infra.schedules.types import CITY_TIMEZONE
 from infra.tenancy.scope import Scope
 
@@ -58,7 +61,11 @@ def set_budget(
 
 
 def check_budgets(
-    session: Session, *, month: dt.date, spent: Mapping[int, Decimal], basis: str = "invoiced"
+    session: Session,
+    *,
+    month: dt.date,
+    spent: Mapping[int, Decimal],
+    basis: AlertBasis = AlertBasis.INVOICED,
 ) -> list[BudgetAlert]:
     """Raise the alerts ``spent`` (per department, this month) crosses; each at most once per
     budget, month and threshold, across re-runs and processes.  ``basis`` says what was
@@ -75,7 +82,7 @@ def check_budgets(
                 month=month,
                 threshold=threshold,
                 spent=amount,
-                basis=basis,
+                basis=basis.value,
             )
             try:
                 with session.begin_nested():
@@ -83,6 +90,20 @@ def check_budgets(
                     session.flush()
             except IntegrityError:  # raised before, here or by another process
                 continue
+            publish(
+                session,
+                BudgetAlertRaised(
+                    alert_id=alert.id,
+                    budget_id=budget.id,
+                    department_id=budget.department_id,
+                    month=month,
+                    threshold=threshold,
+                    spent=amount,
+                    budget=budget.monthly_amount,
+                    basis=basis.value,
+                    raised_at=alert.raised_at,
+                ),
+            )
             record(
                 session,
                 actor=Actor.system("billing-budgets"),
@@ -95,7 +116,7 @@ def check_budgets(
                     "threshold": threshold,
                     "spent": str(amount),
                     "budget": str(budget.monthly_amount),
-                    "basis": basis,
+                    "basis": basis.value,
                 },
             )
             raised.append(alert)
@@ -117,7 +138,7 @@ def watch_budgets(session: Session, *, until: dt.datetime) -> dict[str, Any]:
     spent: dict[int, Decimal] = defaultdict(Decimal)
     for line in rated:
         spent[line.department_id] += line.amount
-    raised = check_budgets(session, month=month, spent=spent, basis="month_to_date")
+    raised = check_budgets(session, month=month, spent=spent, basis=AlertBasis.MONTH_TO_DATE)
     return {
         "month": month.isoformat(),
         "until": until.isoformat(),

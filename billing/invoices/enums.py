@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
+
+from infra.labels import N_, labelled
 
 
 class InvoiceKind(StrEnum):
@@ -18,6 +21,21 @@ class LineCategory(StrEnum):
     ADJUSTMENT = "adjustment"  # late usage of an already-invoiced month
     RESERVED = "reserved"  # quota reserved but unused (optional)
     CREDIT = "credit"  # a credit note's correction
+
+
+class AlertBasis(StrEnum):
+    """What a budget alert's ``spent`` summed."""
+
+    INVOICED = "invoiced"  # the month's invoices, at month-end close
+    MONTH_TO_DATE = "month_to_date"  # the month so far, rated by the daily watch
+
+
+ALERT_BASIS_LABELS: Final[dict[AlertBasis, str]] = labelled(
+    {
+        AlertBasis.INVOICED: N_("Invoiced"),
+        AlertBasis.MONTH_TO_DATE: N_("Month to date"),
+    }
+)
 
 
 class PeriodStatus(StrEnum):

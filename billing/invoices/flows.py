@@ -1,5 +1,8 @@
 """Month-end close: meter, rate, adjust for late usage, issue invoices, settle providers,
-check budgets, close the period — in one transaction, once.
+check budgets, record the measured usage, close the period — in one transaction, once.
+
+Earlier closed months are re-measured from their measured-usage record, by the rule in
+``invoices/measured.py`` (monitoring's roll-ups expire; the record does not).
 
 Re-running a closed month changes nothing and returns the same summary; the invoices' bytes
 are rendered from their stored rows, so they are the same bytes too.
@@ -17,6 +20,12 @@ from sqlalchemy.orm import Session
 from billing.invoices.budgets import check_budgets
 from billing.invoices.enums import PeriodStatus
 from billing.invoices.exceptions import PeriodNotOver
+from billing.invoices.measured import (
+    MeasuredDaySource,
+    measured_days_of,
+    revise_record,
+    write_record,
+)
 from billing.invoices.models import BillingPeriod
 from billing.invoices.reserved import reserved_lines
 from billing.invoices.service import (
@@ -29,7 +38,8 @@ from billing.invoices.service import (
     next_month,
     rate_charges,
 )
-from billing.metering.service import MeasuredUsageSource, metered_rows
+from billing.metering.service import metered_rows
+from billing.metering.traffic import MeasuredTrafficSource
 from billing.settlements.service import settle_month
 from infra.audit.actor import Actor
 from infra.database import serialize_on, utcnow
@@ -41,7 +51,7 @@ def close_month(
     *,
     month: dt.date,
     actor: Actor,
-    source: MeasuredUsageSource | None = None,
+    source: MeasuredDaySource | None = None,
     now: dt.datetime | None = None,
     reserved_rate: Decimal | None = None,
 ) -> dict[str, Any]:
@@ -54,15 +64,23 @@ def close_month(
     start, end = month_bounds(month)
     if end > (now or utcnow()):
         raise PeriodNotOver(month)
-    rows = metered_rows(session, start=start, end=end, source=source)
+    source = source or MeasuredTrafficSource(session)
+    measured = source.measured_days(start=start, end=end)
+    rows = metered_rows(session, start=start, end=end, measured=measured)
     rated = rate_charges(session, rows, month)
     rerated = {}
+    frozen = {}
     for earlier in closed_months(session, before=month):
         e_start, e_end = month_bounds(earlier)
+        again = measured_days_of(session, month=earlier, now=now, source=source)
         rerated[earlier] = rate_charges(
-            session, metered_rows(session, start=e_start, end=e_end, source=source), earlier
+            session, metered_rows(session, start=e_start, end=e_end, measured=again.days), earlier
         )
-    late = adjustments(session, month=month, rerated=rerated)
+        frozen[earlier] = again.frozen_services
+        earlier_period = get_period(session, earlier)
+        assert earlier_period is not None  # closed_months lists closed periods
+        revise_record(session, period=earlier_period, measure=again)
+    late = adjustments(session, month=month, rerated=rerated, frozen=frozen)
     extra = late + reserved_lines(
         session,
         month=month,
@@ -95,5 +113,8 @@ def close_month(
     period.closed_at = utcnow()
     period.closed_by = actor.username
     period.summary = summary
+    session.flush()
+    write_record(session, month=month, days=measured)
+    period.measured_recorded_at = period.closed_at
     session.flush()
     return dict(summary, already_closed=False)

@@ -43,6 +43,9 @@ class BillingPeriod(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_by: Mapped[str | None] = mapped_column(String(100))
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # When its measured usage was last recorded (``invoices/measured.py``); None: closed
+    # before billing kept that record.
+    measured_recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Invoice(Base):

@@ -1,15 +1,16 @@
 """Department invoices: rate a month, issue one immutable invoice per department, credit notes.
 
 Late usage of an already-closed month is found by re-rating that month with today's intervals
-and comparing with what its invoices billed; the difference is an adjustment line in the month
-being closed.  Closed months are never re-rated into their own invoices.
+and its measured-usage record (``measured.py``) and comparing with what its invoices billed;
+the difference is an adjustment line in the month being closed.  Closed months are never
+re-rated into their own invoices.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -101,18 +102,24 @@ def billed_by_key(session: Session, month: dt.date) -> dict[tuple[int, str, str]
 
 
 def adjustments(
-    session: Session, *, month: dt.date, rerated: dict[dt.date, list[RatedLine]]
+    session: Session,
+    *,
+    month: dt.date,
+    rerated: dict[dt.date, list[RatedLine]],
+    frozen: Mapping[dt.date, frozenset[str]] | None = None,
 ) -> list[tuple[int, InvoiceLine]]:
-    """Adjustment lines (department, line) for late usage of earlier closed months."""
+    """Adjustment lines (department, line) for late usage of earlier closed months; services
+    ``frozen`` for a month (no trustworthy re-measurement) are left as invoiced."""
     out: list[tuple[int, InvoiceLine]] = []
     for earlier, lines in sorted(rerated.items()):
+        skip = (frozen or {}).get(earlier, frozenset())
         now: dict[tuple[int, str, str], Decimal] = defaultdict(Decimal)
         for line in lines:
             now[(line.department_id, line.service, line.zone)] += line.amount
         billed = billed_by_key(session, earlier)
         for key in sorted(set(now) | set(billed)):
             diff = now.get(key, Decimal(0)) - billed.get(key, Decimal(0))
-            if diff == 0:
+            if diff == 0 or key[1] in skip:
                 continue
             dept, service, zone = key
             out.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from billing.rating.schemas import UsageRecord
 
@@ -34,3 +35,17 @@ class MeteredRow:
 
     def usage(self) -> UsageRecord:
         return UsageRecord(self.department_id, self.service, self.zone, self.day, self.minutes)
+
+
+@dataclass(frozen=True)
+class MeasuredDay:
+    """One allocation's measured quantity of one service on one local day, before rounding:
+    egress in bytes, bandwidth in Mbit/s × minutes held (its 月95 rate times the minutes)."""
+
+    allocation_id: int
+    department_id: int
+    provider_id: int | None
+    service: str
+    zone: str
+    day: dt.date
+    quantity: Decimal

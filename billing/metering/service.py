@@ -18,8 +18,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from billing.metering.models import UsageInterval
-from billing.metering.schemas import IntervalSnapshot, MeteredRow
-from billing.metering.traffic import MeasuredTrafficSource
+from billing.metering.schemas import IntervalSnapshot, MeasuredDay, MeteredRow
+from billing.metering.traffic import MeasuredTrafficSource, metered_from
 from billing.ratecards.enums import MEASURABLE, CardSide, ServiceType, UsageBasis
 from billing.ratecards.service import card_for
 from billing.rating.schemas import CardVersion, price_line
@@ -240,10 +240,12 @@ def metered_rows(
     start: dt.datetime,
     end: dt.datetime,
     source: MeasuredUsageSource | None = None,
+    measured: Sequence[MeasuredDay] | None = None,
 ) -> list[MeteredRow]:
     """All usage of ``[start, end)``: intervals for held capacity; for bandwidth and egress,
     each line's stated basis picks the provisioned rows (intervals) or the measured ones
-    (``source``, by default monitoring's counters).  Provisioned rows with no line are kept, so
+    (``measured`` days if given — a closed month's record, ``invoices/measured.py`` — else
+    ``source``, by default monitoring's counters).  Provisioned rows with no line are kept, so
     rating refuses them as unpriced; measured rows with no line are not billed."""
     local = ZoneInfo(CITY_TIMEZONE)
     card = card_for(
@@ -260,11 +262,15 @@ def metered_rows(
         for r in split_by_day(intervals, start=start, end=end, services=MEASURED_SERVICES)
         if basis_of(card, r.service, r.zone, r.day) in (UsageBasis.PROVISIONED.value, None)
     ]
-    measured = [
+    if measured is not None:
+        candidates = metered_from(measured)
+    else:
+        candidates = (source or MeasuredTrafficSource(session)).measured(start=start, end=end)
+    billed = [
         r
-        for r in (source or MeasuredTrafficSource(session)).measured(start=start, end=end)
+        for r in candidates
         if basis_of(card, r.service, r.zone, r.day) == UsageBasis.MEASURED.value
     ]
     return sorted(
-        held + provisioned + measured, key=lambda r: (r.department_id, r.service, r.zone, r.day)
+        held + provisioned + billed, key=lambda r: (r.department_id, r.service, r.zone, r.day)
     )

@@ -20,15 +20,18 @@ The rules, stated once (the rate card's ``basis: measured`` lines point here):
   allocation held bandwidth, so a department pays the 95th percentile for the time it held
   the line; an allocation with no samples has no measured rate and is billed nothing on a
   measured line (the card chose measured; metering reports it as unmeasured).
-* **Late samples** — nothing here is stored: a sample that reaches monitoring after a month
-  closed changes the month's re-measurement at the next close, and the difference is an
-  adjustment there (``invoices/service.py``); an issued invoice is never rewritten.
+* **Late samples and retention** — the month-end close records each closed month's measured
+  days (``metering/record.py``); monitoring's minute roll-ups expire after
+  ``minute_retention_days``, so a closed month is re-measured from that record, with today's
+  measurement taking over only where monitoring still holds the data.  A late sample within
+  retention becomes an adjustment at the next close; an issued invoice is never rewritten.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -37,7 +40,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from billing.metering.models import UsageInterval
-from billing.metering.schemas import MeteredRow
+from billing.metering.schemas import MeasuredDay, MeteredRow
 from billing.ratecards.enums import ServiceType
 from infra.schedules.types import CITY_TIMEZONE
 from infra.tenancy.requests.models import Allocation
@@ -47,6 +50,8 @@ GB = 10**9
 WINDOW_MS = 5 * 60_000  # the 月95 sampling window
 MINUTE_MS = 60_000
 PERCENTILE = 95
+EGRESS = ServiceType.EGRESS.value
+BANDWIDTH = ServiceType.BANDWIDTH.value
 MBPS_STEP = Decimal("0.01")
 
 
@@ -206,37 +211,70 @@ class MeasuredTrafficSource:
             )
         return out
 
-    def measured(self, *, start: dt.datetime, end: dt.datetime) -> list[MeteredRow]:
+    def measured_days(self, *, start: dt.datetime, end: dt.datetime) -> list[MeasuredDay]:
+        """Egress bytes and 月95 Mbit/s × minutes per allocation and local day (unrounded: the
+        grain billing records at close, ``metering/record.py``)."""
         report = self.report(start=start, end=end)
         tz = ZoneInfo(CITY_TIMEZONE)
-        egress: dict[tuple[int, int | None, str, dt.date], int] = defaultdict(int)
-        bandwidth: dict[tuple[int, int | None, str, dt.date], Decimal] = defaultdict(Decimal)
-        for alloc, buckets in report.by_allocation.items():
+        out: list[MeasuredDay] = []
+        for alloc, buckets in sorted(report.by_allocation.items()):
             held = report.held[alloc]
             first = held[0]
+            egress: dict[dt.date, int] = defaultdict(int)
             for bucket, count in buckets.items():
-                day = _at(bucket).astimezone(tz).date()
-                egress[(first.department_id, first.provider_id, first.zone, day)] += count
+                egress[_at(bucket).astimezone(tz).date()] += count
+            out.extend(
+                MeasuredDay(
+                    alloc,
+                    first.department_id,
+                    first.provider_id,
+                    EGRESS,
+                    first.zone,
+                    day,
+                    Decimal(count),
+                )
+                for day, count in sorted(egress.items())
+            )
             rate = percentile_mbps(buckets)
             if rate is None or rate == 0:
                 continue
+            bandwidth: dict[tuple[int, int | None, str, dt.date], Decimal] = defaultdict(Decimal)
             for h in held:
                 for day, minutes in _minutes_by_day(h, start, end, tz).items():
                     bandwidth[(h.department_id, h.provider_id, h.zone, day)] += rate * minutes
-        rows = [
-            MeteredRow(
-                dept, prov, ServiceType.EGRESS.value, zone, day, _half_up(Decimal(b * 60) / GB)
+            out.extend(
+                MeasuredDay(alloc, dept, prov, BANDWIDTH, zone, day, quantity)
+                for (dept, prov, zone, day), quantity in sorted(
+                    bandwidth.items(), key=lambda kv: (kv[0][3], kv[0][2])
+                )
             )
-            for (dept, prov, zone, day), b in egress.items()
-        ]
-        rows += [
-            MeteredRow(dept, prov, ServiceType.BANDWIDTH.value, zone, day, _half_up(q))
-            for (dept, prov, zone, day), q in bandwidth.items()
-        ]
-        return sorted(
-            (r for r in rows if r.minutes > 0),
-            key=lambda r: (r.department_id, r.service, r.zone, r.day, r.provider_id or 0),
+        return out
+
+    def measured(self, *, start: dt.datetime, end: dt.datetime) -> list[MeteredRow]:
+        return metered_from(self.measured_days(start=start, end=end))
+
+
+def metered_from(days: Iterable[MeasuredDay]) -> list[MeteredRow]:
+    """Billed rows from measured days: per department, provider, zone and local day, egress in
+    sixtieths of a GB and bandwidth in Mbit/s-minutes, each rounded half up once per row."""
+    sums: dict[tuple[int, int | None, str, str, dt.date], Decimal] = defaultdict(Decimal)
+    for d in days:
+        sums[(d.department_id, d.provider_id, d.service, d.zone, d.day)] += d.quantity
+    rows = [
+        MeteredRow(
+            dept,
+            prov,
+            service,
+            zone,
+            day,
+            _half_up(quantity * 60 / GB if service == EGRESS else quantity),
         )
+        for (dept, prov, service, zone, day), quantity in sums.items()
+    ]
+    return sorted(
+        (r for r in rows if r.minutes > 0),
+        key=lambda r: (r.department_id, r.service, r.zone, r.day, r.provider_id or 0),
+    )
 
 
 def _minutes_by_day(

@@ -18,6 +18,7 @@ from billing.costs.charts import stacked_bars
 from billing.costs.service import cost_report
 from billing.invoices import budgets
 from billing.invoices import jobs as close_jobs
+from billing.invoices.enums import AlertBasis
 from billing.invoices.models import BillingPeriod
 from billing.invoices.render import canonical_csv, invoice_pdf, service_label, yuan
 from billing.invoices.service import get_invoice, list_invoices, month_start
@@ -45,7 +46,8 @@ def _dept_names(session: SessionDep, viewer: Viewer) -> dict[int, str]:
 
 @router.get("", response_class=HTMLResponse)
 def bills(request: Request, session: SessionDep, viewer: access.BillingRead) -> Response:
-    """The viewer's visible bills, newest first, and their charges by service over months."""
+    """The viewer's visible bills, newest first, their charges by service over months, and
+    the budget alerts raised for the viewer's department (all visible ones for finance)."""
     invoices = list_invoices(session, scope=viewer.scope)
     months = sorted({i.month for i in invoices})[-12:]
     sums: dict[str, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -59,6 +61,8 @@ def bills(request: Request, session: SessionDep, viewer: access.BillingRead) -> 
     )
     context = {
         "invoices": invoices,
+        "alerts": budgets.list_alerts(session, scope=viewer.scope),
+        "basis": AlertBasis,
         "names": _dept_names(session, viewer),
         "chart": Markup(chart),  # noqa: S704 -- built by our own SVG writer, every text escaped
         "yuan": yuan,
@@ -108,6 +112,7 @@ def finance(request: Request, session: SessionDep, viewer: access.BillingWrite) 
         "invoices": list_invoices(session, scope=viewer.scope),
         "budgets": budgets.list_budgets(session, scope=viewer.scope),
         "alerts": budgets.list_alerts(session, scope=viewer.scope),
+        "basis": AlertBasis,
         "costs": costs,
         "names": _dept_names(session, viewer),
         "yuan": yuan,

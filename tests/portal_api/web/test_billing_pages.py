@@ -71,3 +71,45 @@ def test_finance_and_provider_pages(
     assert billed.other_provider is not None
     assert f">{billed.other_provider.name}<" not in settlements
     assert client.get("/billing").status_code == 403
+
+
+def test_budget_alerts_show_on_the_departments_bills_and_finances_budgets(
+    client: TestClient, session: Session, world: factories.World
+) -> None:
+    """A department sees its own budget alerts (threshold, basis, when raised) in its
+    language, never another department's; finance's budgets say the basis too.  Catches the
+    alerts left off the bills page, shown unscoped, or with an untranslated basis."""
+    from decimal import Decimal
+
+    from billing.invoices.budgets import check_budgets, set_budget
+    from billing.invoices.enums import AlertBasis
+    from billing.invoices.models import BudgetAlert
+
+    _billed(session, world)
+    for dept in (world.own, world.other):
+        set_budget(
+            session, department_id=dept.id, monthly_amount=Decimal("100.00"), actor=bf.SYSTEM
+        )
+    october = dt.date(2026, 10, 1)
+    spent = {world.own.id: Decimal("85.00"), world.other.id: Decimal("120.00")}
+    check_budgets(session, month=october, spent=spent, basis=AlertBasis.MONTH_TO_DATE)
+    session.commit()
+    (mine,) = session.query(BudgetAlert).filter_by(department_id=world.own.id).all()
+    sign_in(client, world.users[Role.DEPARTMENT_USER])
+    page = client.get("/billing").text
+    assert 'id="budget-alerts"' in page
+    row = page.split(f'id="alert-{mine.id}"')[1].split("</tr>")[0]
+    assert 'data-threshold="80"' in row
+    assert "本月截至目前" in row
+    assert "2026-10" in row
+    assert "UTC" in row  # the raised-at time, through the |datetime filter
+    assert 'data-threshold="100"' not in page  # the other department's alert
+    client.post("/lang", data={"csrf": csrf_in(page), "locale": "en", "next": "/billing"})
+    assert "Month to date" in client.get("/billing").text
+    client.get("/logout")
+    client.cookies.clear()
+    sign_in(client, world.users[Role.FINANCE])
+    budgets_table = (
+        client.get("/billing/finance").text.split('id="budgets"')[1].split("</table>")[0]
+    )
+    assert budgets_table.count('data-basis="month_to_date"') == 3  # 80 for one, 80 + 100 other
