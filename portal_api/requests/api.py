@@ -19,6 +19,7 @@ from infra.tenancy.requests.schemas import (
     ChangeCreate,
     Decision,
     HistoryEntry,
+    ManualActivation,
     Rejection,
     Renewal,
     RequestCreate,
@@ -199,12 +200,19 @@ def reject(
 
 
 @router.post("/{request_id}/activate", response_model=RequestRead)
-def activate(session: SessionDep, principal: access.RequestOperate, request_id: int) -> RequestRead:
-    """Provisioning is done: the placed capacity is live."""
+def activate(
+    session: SessionDep, principal: access.RequestOperate, request_id: int, data: ManualActivation
+) -> RequestRead:
+    """Mark placed capacity live by hand, with a reason kept in the history (a successful
+    stack deployment activates it on its own)."""
     return _done(
         session,
-        running.activate_request(
-            session, scope=principal.scope, actor=principal.actor, request_id=request_id
+        running.activate_by_hand(
+            session,
+            scope=principal.scope,
+            actor=principal.actor,
+            request_id=request_id,
+            reason=data.reason,
         ),
     )
 

@@ -99,6 +99,10 @@ class Rejection(InputModel):
     reason: Reason = Field(description="Shown to the department")
 
 
+class ManualActivation(InputModel):
+    reason: Reason = Field(description="Why the capacity is live before its stack deployed")
+
+
 class Renewal(InputModel):
     ends_on: dt.date
 

@@ -82,7 +82,14 @@ def test_approved_request_is_placed_into_allocations_and_the_roll_up(
     assert (vcpu["in_use"], vcpu["reserved"]) == (36, 0)
 
     # Active, then released: the allocations close and the roll-up gives the room back.
-    assert client.post(f"{API}/{request_id}/activate", headers=operator).json()["state"] == "active"
+    assert (
+        client.post(
+            f"{API}/{request_id}/activate",
+            headers=operator,
+            json={"reason": "stack deployed by hand"},
+        ).json()["state"]
+        == "active"
+    )
     released = client.post(
         f"{API}/{request_id}/release", headers=scene.headers(Role.DEPARTMENT_USER)
     )
@@ -127,7 +134,9 @@ def test_change_request_grows_an_active_item_in_place(
     user = scene.headers(Role.DEPARTMENT_USER)
     request_id = _approved(client, scene, rf.item(vcpu=8, memory_gib=32))
     client.post("/api/v1/placement?dry_run=false", headers=operator)
-    client.post(f"{API}/{request_id}/activate", headers=operator)
+    client.post(
+        f"{API}/{request_id}/activate", headers=operator, json={"reason": "stack deployed by hand"}
+    )
     item_id = client.get(f"{API}/{request_id}", headers=user).json()["items"][0]["id"]
 
     too_big = client.post(
@@ -178,7 +187,9 @@ def test_terms_are_reminded_renewed_and_expired(
     ends = today + dt.timedelta(days=40)
     request_id = _approved(client, scene, rf.item(vcpu=4), ends_on=ends.isoformat())
     client.post("/api/v1/placement?dry_run=false", headers=operator)
-    client.post(f"{API}/{request_id}/activate", headers=operator)
+    client.post(
+        f"{API}/{request_id}/activate", headers=operator, json={"reason": "stack deployed by hand"}
+    )
 
     assert expiry.sweep(session, today=ends - dt.timedelta(days=31)).reminded == []
     assert expiry.sweep(session, today=ends - dt.timedelta(days=30)).reminded == [(request_id, 30)]
