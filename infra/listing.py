@@ -27,6 +27,7 @@ from infra.text import MAX_INTEGER, parse_int64, text_problem
 
 Kind = Literal["text", "code", "enum", "int", "decimal", "datetime", "date", "bool", "ref"]
 TEXT_KINDS = frozenset({"text", "code"})
+COLLATED = TEXT_KINDS | {"enum"}  # stored as text: sorted by code point (an enum by its value)
 MAX_SEARCH = 200  # characters of a search: a name or a code, not an essay
 MAX_LIMIT = 500  # the API's largest page (PageParams agrees)
 EXPORT_MAX = 10_000  # rows in one export; more and the reader is asked to narrow the filters
@@ -286,7 +287,7 @@ def filtered(spec: ListSpec, base: Select[Any], params: ListParams) -> Select[An
 def ordered(session: Session, spec: ListSpec, query: Select[Any], params: ListParams) -> Any:
     column = spec.by_key.get(params.sort)
     expr = spec.id_expr if column is None else column.expr
-    if column is not None and column.kind in TEXT_KINDS and _dialect(session) == "postgresql":
+    if column is not None and column.kind in COLLATED and _dialect(session) == "postgresql":
         expr = expr.collate("C")  # code point order, as SQLite and Python sort
     direction = expr.desc() if params.descending else expr.asc()
     nulls_last = case((expr.is_(None), 1), else_=0)
