@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from infra.inventory import queries, service
-from infra.inventory.enums import DeviceKind, HostStatus, NetworkZone, SiteKind
+from infra.inventory.enums import DeviceKind, NetworkZone, SiteKind
 from infra.inventory.models import Application, Contract, Device, Host, Provider, Rack, Site
 from infra.inventory.schemas import (
     ApplicationCreate,
@@ -28,9 +28,11 @@ from infra.inventory.schemas import (
     SiteRead,
     SiteUpdate,
 )
+from infra.listing import ListParams
 from infra.schemas import Page, PageParams
 from portal_api import access
 from portal_api.deps import SessionDep
+from portal_api.listing import api_page, api_params
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 Paging = Annotated[PageParams, Query()]
@@ -146,25 +148,10 @@ def create_rack(session: SessionDep, who: access.InventoryWrite, data: RackCreat
 def list_hosts(
     session: SessionDep,
     who: access.ProviderRead,
-    page: Paging,
-    site_id: int | None = None,
-    rack_id: int | None = None,
-    provider_id: int | None = None,
-    zone: NetworkZone | None = None,
-    status: HostStatus | None = None,
-    department_id: int | None = None,
+    params: Annotated[ListParams, Depends(api_params(queries.hosts_list()))],
 ) -> Page[HostRead]:
-    filters = {
-        "site_id": site_id,
-        "rack_id": rack_id,
-        "provider_id": provider_id,
-        "zone": zone,
-        "status": status,
-        "department_id": department_id,
-    }
-    return queries.list_rows(
-        session, Host, schema=HostRead, scope=who.scope, page=page, filters=filters
-    )
+    """Hosts the caller may see: sort, search (name, site, rack), filters."""
+    return api_page(session, queries.hosts_list(), queries.hosts(who.scope), params, HostRead)
 
 
 @router.post("/hosts", response_model=HostRead, status_code=status.HTTP_201_CREATED)

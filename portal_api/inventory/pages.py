@@ -50,6 +50,8 @@ from infra.tenancy.scope import Scope, scoped
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web import access
+from portal_api.web.auth import Viewer
+from portal_api.web.listing import department_choices, list_response
 from portal_api.web.lists import PAGE_SIZE, Pager, opt_enum, opt_int, visible_departments
 from portal_api.web.render import render
 
@@ -324,6 +326,8 @@ def list_page(
         raise NotFound("inventory list", table_name)
     if not table.provider_data and not viewer.can(Permission.INVENTORY_READ):
         raise PermissionDenied(f"role: a {viewer.role.value} may not read {table_name}")
+    if table_name in LISTED:
+        return _listed(request, session, viewer, table)
     chosen = {f.name: _converter(f)(request.query_params.get(f.name)) for f in table.filters}
     found = queries.list_rows(
         session,
@@ -347,3 +351,35 @@ def list_page(
         "pager": Pager(found.total, found.offset, found.limit, f"/inventory/{table.path}", params),
     }
     return render(request, "inventory/list.html", context)
+
+
+LISTED = {"hosts": (queries.hosts_list, queries.hosts)}  # lists on the list component
+
+
+def _listed(request: Request, session: Session, viewer: Viewer, table: Table) -> Response:
+    """A list drawn by the list component (sort, search, export); its read model joins the
+    names the other lists look up."""
+    spec, read_model = LISTED[table.path]
+    refs = _lookups(session, viewer.scope)
+
+    def options(ref: str) -> list[tuple[str, str]]:
+        return [(str(key), text) for key, text in refs[ref].items()]
+
+    return list_response(
+        request,
+        session,
+        spec(),
+        read_model(viewer.scope),
+        template="inventory/list.html",
+        path=f"/inventory/{table.path}",
+        context={"table": table, "tables": TABLES},
+        options={
+            "site_id": options("sites"),
+            "rack_id": options("racks"),
+            "provider_id": options("providers"),
+            "department_id": department_choices(
+                request, visible_departments(session, viewer.scope)
+            ),
+        },
+        links={"rack": "/inventory/racks/{row.rack_id}"},
+    )
