@@ -28,7 +28,7 @@ def request_values(request: Request) -> dict[str, str]:
     return {key: request.query_params.getlist(key)[-1] for key in request.query_params}
 
 
-def api_params(spec: ListSpec) -> Callable[..., ListParams]:
+def api_params(spec: ListSpec, *, default_limit: int = 50) -> Callable[..., ListParams]:
     """A dependency reading the list's parameters, declared with their types so the OpenAPI
     document lists them (and the allowed sort values); a bad one is a 422 naming the field."""
     sorts = [*spec.sortable, "id"]
@@ -53,7 +53,7 @@ def api_params(spec: ListSpec) -> Callable[..., ListParams]:
         declared += [(name, Annotated[kind | None, Query()]) for name in spec_filter.params]
 
     def dependency(request: Request, **_: Any) -> ListParams:
-        return listing.parse_params(spec, request_values(request))
+        return listing.parse_params(spec, request_values(request), default_limit=default_limit)
 
     parameters = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)

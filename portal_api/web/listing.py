@@ -112,8 +112,7 @@ class ListView:
 
     def filter_options(self, spec_filter: listing.Filter) -> list[tuple[str, str]]:
         if isinstance(spec_filter, listing.EnumFilter):
-            label = environment(self.locale).filters["label"]
-            return [(m.value, label(m)) for m in spec_filter.enum]
+            return [(m.value, enum_text(m, self.locale)) for m in spec_filter.enum]
         return self.options.get(spec_filter.name, [])
 
     def row_id(self, row: ListRow) -> str:
@@ -126,6 +125,15 @@ class ListView:
         ]
 
 
+def enum_text(value: StrEnum, locale: str) -> str:
+    """An enum member's label: its own ``label(locale)`` (labels beside the enum), else the
+    pages' label registry."""
+    own = getattr(value, "label", None)
+    if callable(own):
+        return str(own(locale))
+    return str(environment(locale).filters["label"](value))
+
+
 def _cell(column: listing.Column, value: Any, entity: Any, link: str, locale: str) -> Cell:
     filters = environment(locale).filters
     gettext = i18n.translations(locale).gettext
@@ -136,7 +144,7 @@ def _cell(column: listing.Column, value: Any, entity: Any, link: str, locale: st
         text = gettext(YES if value else NO)
         return Cell(text, text, href)
     if isinstance(value, StrEnum):
-        text = filters["label"](value)
+        text = enum_text(value, locale)
         return Cell(text, text, href)
     if isinstance(value, dt.datetime):
         text = filters["datetime"](value)
