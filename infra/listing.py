@@ -130,7 +130,26 @@ class DateRangeFilter:
         return terms[0] if len(terms) == 1 else terms[0] & terms[1]
 
 
-Filter = EnumFilter | IntFilter | DateRangeFilter
+@dataclass(frozen=True)
+class DateFilter:
+    """One day (an ISO date) on a date column: a billing month, a due date."""
+
+    name: str
+    label: str
+    expr: Any
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def parse(self, raw: Mapping[str, str]) -> dt.date | None:
+        return _iso_date(self.name, raw.get(self.name, "").strip())
+
+    def where(self, value: Any) -> Any:
+        return self.expr == value
+
+
+Filter = EnumFilter | IntFilter | DateRangeFilter | DateFilter
 
 
 def _iso_date(param: str, text: str) -> dt.date | None:

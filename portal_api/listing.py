@@ -49,6 +49,7 @@ def api_params(spec: ListSpec, *, default_limit: int = 50) -> Callable[..., List
             listing.EnumFilter: getattr(spec_filter, "enum", str),
             listing.IntFilter: int,
             listing.DateRangeFilter: dt.date,
+            listing.DateFilter: dt.date,
         }[type(spec_filter)]
         declared += [(name, Annotated[kind | None, Query()]) for name in spec_filter.params]
 

@@ -66,6 +66,7 @@ class ListView:
     locale: str
     options: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict)
     links: Mapping[str, str] = field(default_factory=dict)
+    formats: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)  # page text
     empty_action: EmptyAction | None = None
     exports: bool = True
 
@@ -110,6 +111,12 @@ class ListView:
         p = self.page.params
         return Pager(self.page.total, p.offset, p.limit, self.base, params)
 
+    def filter_kind(self, spec_filter: listing.Filter) -> str:
+        """How the filter form asks for it: ``range`` (two dates), ``date`` or ``select``."""
+        if isinstance(spec_filter, listing.DateRangeFilter):
+            return "range"
+        return "date" if isinstance(spec_filter, listing.DateFilter) else "select"
+
     def filter_options(self, spec_filter: listing.Filter) -> list[tuple[str, str]]:
         if isinstance(spec_filter, listing.EnumFilter):
             return [(m.value, enum_text(m, self.locale)) for m in spec_filter.enum]
@@ -119,10 +126,14 @@ class ListView:
         return f"{self.spec.item or self.spec.name}-{row.entity.id}"
 
     def cells(self, row: ListRow) -> list[Cell]:
-        return [
-            _cell(column, value, row.entity, self.links.get(column.key, ""), self.locale)
-            for column, value in zip(self.spec.columns, row.values, strict=True)
-        ]
+        cells = []
+        for column, value in zip(self.spec.columns, row.values, strict=True):
+            cell = _cell(column, value, row.entity, self.links.get(column.key, ""), self.locale)
+            shown = self.formats.get(column.key)
+            if shown is not None and value is not None:
+                cell = Cell(shown(value), cell.value, cell.href, cell.numeric)
+            cells.append(cell)
+        return cells
 
 
 def enum_text(value: StrEnum, locale: str) -> str:
