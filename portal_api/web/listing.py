@@ -131,7 +131,10 @@ class ListView:
             cell = _cell(column, value, row.entity, self.links.get(column.key, ""), self.locale)
             shown = self.formats.get(column.key)
             if shown is not None and value is not None:
-                cell = Cell(shown(value), cell.value, cell.href, cell.numeric)
+                # A number keeps its exact value in the exports (the page carries it too, as
+                # data-value); other text is written as the page shows it.
+                text = shown(value)
+                cell = Cell(text, cell.value if cell.numeric else text, cell.href, cell.numeric)
             cells.append(cell)
         return cells
 
