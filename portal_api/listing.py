@@ -32,7 +32,7 @@ def api_params(spec: ListSpec, *, default_limit: int = 50) -> Callable[..., List
     """A dependency reading the list's parameters, declared with their types so the OpenAPI
     document lists them (and the allowed sort values); a bad one is a 422 naming the field."""
     sorts = [*spec.sortable, "id"]
-    sort_values = Literal.__getitem__(tuple(sorts + [f"-{key}" for key in sorts]))  # type: ignore[attr-defined]
+    sort_values: Any = Literal.__getitem__(tuple(sorts + [f"-{key}" for key in sorts]))
     searched = ", ".join(spec.search)
     declared: list[tuple[str, Any]] = [
         ("sort", Annotated[sort_values | None, Query(description="Column, - for descending.")]),

@@ -184,9 +184,8 @@ def english(request: Request) -> bool:
 
 def department_choices(request: Request, departments: list[Department]) -> list[tuple[str, str]]:
     """A department filter's options, as every department select on the pages words them."""
-    options: Callable[[list[Department]], list[tuple[str, str]]]
-    options = environment(_locale(request)).globals["department_options"]
-    return options(departments)
+    options: Any = environment(_locale(request)).globals["department_options"]
+    return list(options(departments))
 
 
 def list_view(

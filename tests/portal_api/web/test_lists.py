@@ -110,9 +110,7 @@ CASES = {
     ),
     "hosts": Case("/inventory/hosts", "sort=-name", "/api/v1/inventory/hosts", Role.OPERATOR),
     "invoices": Case("/billing", "sort=number", "/api/v1/billing/invoices", Role.FINANCE),
-    "incidents": Case(
-        "/monitoring/incidents", "sort=title", "/api/v1/incidents", Role.OPERATOR
-    ),
+    "incidents": Case("/monitoring/incidents", "sort=title", "/api/v1/incidents", Role.OPERATOR),
 }
 
 
@@ -149,6 +147,7 @@ def city(session: Session) -> factories.World:
     opened = incidents.open_from_probe(
         session, service=service, error="timeout", at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
     )
+    assert opened is not None
     opened.title = "=1+1"
     session.commit()
     _billed(session, w)  # September's invoices, one of them for the formula-named department
