@@ -5,12 +5,11 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from infra.crud import paginate
 from infra.errors import NotFound
@@ -36,8 +35,6 @@ from infra.inventory.models import (
     Subnet,
 )
 from infra.inventory.network import usable_addresses
-from infra.labels import N_
-from infra.listing import Column, EnumFilter, IntFilter, ListSpec
 from infra.schemas import Page, PageParams
 from infra.tenancy.scope import Scope, scoped
 
@@ -233,56 +230,3 @@ def subnet_usage(session: Session, subnet_ids: list[int]) -> dict[int, tuple[int
         first, last = usable_addresses(ipaddress.ip_network(cidr))
         found[subnet_id] = (int(used.get(subnet_id, 0)), max(0, last - first + 1))
     return found
-
-
-# -- the hosts list (infra.listing) ----------------------------------------------------------
-
-HostSite = aliased(Site, name="host_site")
-HostRack = aliased(Rack, name="host_rack")
-HostProvider = aliased(Provider, name="host_provider")
-
-
-def hosts(scope: Scope) -> Select[Any]:
-    """Hosts ``scope`` may see, with their site, rack and provider for the list's columns."""
-    return scoped(
-        select(Host)
-        .join(HostSite, Host.site_id == HostSite.id)
-        .outerjoin(HostRack, Host.rack_id == HostRack.id)
-        .outerjoin(HostProvider, Host.provider_id == HostProvider.id),
-        scope,
-        Host,
-    )
-
-
-@cache
-def hosts_list() -> ListSpec:
-    return ListSpec(
-        name="hosts",
-        item="hosts",
-        id_expr=Host.id,
-        columns=(
-            Column("name", N_("Name"), Host.name, "code"),
-            Column("site", N_("Site"), HostSite.code + " · " + HostSite.name),
-            Column("rack", N_("Rack"), HostRack.name),
-            Column("u_position", N_("U position"), Host.u_position, "int"),
-            Column("provider", N_("Provider"), HostProvider.name),
-            Column("zone", N_("Network zone"), Host.zone, "enum"),
-            Column("vcpu", N_("vCPU"), Host.vcpu, "int"),
-            Column("memory_gib", N_("Memory (GiB)"), Host.memory_gib, "int"),
-            Column("disk_gib", N_("Disk (GiB)"), Host.disk_gib, "int"),
-            Column("max_mlps_level", N_("Highest MLPS level"), Host.max_mlps_level, "int"),
-            Column("purchase_year", N_("Purchase year"), Host.purchase_year, "int"),
-            Column("status", N_("Status"), Host.status, "enum"),
-        ),
-        search=("name", "site", "rack"),
-        filters=(
-            IntFilter("site_id", N_("Site"), Host.site_id),
-            IntFilter("rack_id", N_("Rack"), Host.rack_id),
-            IntFilter("provider_id", N_("Provider"), Host.provider_id),
-            EnumFilter("zone", N_("Network zone"), Host.zone, NetworkZone),
-            EnumFilter("status", N_("Status"), Host.status, HostStatus),
-            IntFilter("department_id", N_("Department"), Host.department_id),
-        ),
-        default_sort="id",
-        empty=N_("No hosts to show."),
-    )

@@ -14,12 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from infra.errors import NotFound, PermissionDenied
-from infra.inventory import queries
+from infra.inventory import list_queries, queries
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
 from infra.inventory.models import (
     Application,
@@ -44,6 +44,7 @@ from infra.inventory.schemas import (
     SubnetRead,
 )
 from infra.labels import N_
+from infra.listing import ListSpec
 from infra.schemas import PageParams
 from infra.tenancy.enums import Role
 from infra.tenancy.scope import Scope, scoped
@@ -51,7 +52,7 @@ from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web import access
 from portal_api.web.auth import Viewer
-from portal_api.web.listing import department_choices, list_response
+from portal_api.web.listing import department_choices, english, list_response
 from portal_api.web.lists import PAGE_SIZE, Pager, opt_enum, opt_int, visible_departments
 from portal_api.web.render import render
 
@@ -353,7 +354,16 @@ def list_page(
     return render(request, "inventory/list.html", context)
 
 
-LISTED = {"hosts": (queries.hosts_list, queries.hosts)}  # lists on the list component
+# Lists on the list component: (its declaration for the page's language, its read model).
+LISTED: dict[str, tuple[Callable[[bool], ListSpec], Callable[[Scope], Select[Any]]]] = {
+    "sites": (lambda en: list_queries.sites_list(english=en), list_queries.sites),
+    "hosts": (lambda en: list_queries.hosts_list(), list_queries.hosts),
+    "devices": (lambda en: list_queries.devices_list(), list_queries.devices),
+    "applications": (
+        lambda en: list_queries.applications_list(english=en),
+        list_queries.applications,
+    ),
+}
 
 
 def _listed(request: Request, session: Session, viewer: Viewer, table: Table) -> Response:
@@ -368,7 +378,7 @@ def _listed(request: Request, session: Session, viewer: Viewer, table: Table) ->
     return list_response(
         request,
         session,
-        spec(),
+        spec(english(request)),
         read_model(viewer.scope),
         template="inventory/list.html",
         path=f"/inventory/{table.path}",

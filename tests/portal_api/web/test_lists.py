@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from infra.inventory.enums import NetworkZone
-from infra.inventory.models import Host
+from infra.inventory.enums import DeviceKind, NetworkZone
+from infra.inventory.models import Application, Device, Host
 from infra.tenancy.enums import ResourceClass, Role
 from infra.tenancy.requests.enums import RequestState
 from infra.tenancy.requests.models import RequestItem, ResourceRequest
@@ -109,6 +109,11 @@ CASES = {
         "/requests", "sort=title&submitted_from=2026-03-01", "/api/v1/requests", Role.OPERATOR
     ),
     "hosts": Case("/inventory/hosts", "sort=-name", "/api/v1/inventory/hosts", Role.OPERATOR),
+    "sites": Case("/inventory/sites", "sort=-code", "/api/v1/inventory/sites", Role.OPERATOR),
+    "devices": Case("/inventory/devices", "sort=name", "/api/v1/inventory/devices", Role.OPERATOR),
+    "applications": Case(
+        "/inventory/applications", "sort=-code", "/api/v1/inventory/applications", Role.OPERATOR
+    ),
     "invoices": Case("/billing", "sort=number", "/api/v1/billing/invoices", Role.FINANCE),
     "incidents": Case("/monitoring/incidents", "sort=title", "/api/v1/incidents", Role.OPERATOR),
 }
@@ -143,6 +148,27 @@ def city(session: Session) -> factories.World:
     host = session.get(Host, estate.host_id)
     assert host is not None
     host.name = "-2+3"
+    for n, name in enumerate(["=switch", "core router", "fw"]):
+        session.add(
+            Device(
+                name=name,
+                kind=list(DeviceKind)[n % len(DeviceKind)],
+                site_id=estate.site_id,
+                model="m",
+                power_draw_w=100 * n,
+                purchase_year=2020,
+                department_id=w.own.id,
+            )
+        )
+        session.add(
+            Application(
+                code=f"app-{n}",
+                name=f"{name} app",
+                department_id=[w.own, w.other][n % 2].id,
+                zone=NetworkZone.EXTRANET,
+                mlps_level=2 + n % 2,
+            )
+        )
     service = mf.service(session, dept=w.other, prov=mf.provider(session))
     opened = incidents.open_from_probe(
         session, service=service, error="timeout", at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
