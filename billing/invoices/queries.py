@@ -1,17 +1,24 @@
-"""Read models for the home pages: a department's latest bill and budget, finance's close."""
+"""Read models over invoices: a department's latest bill and budget and finance's close (home
+pages), and the invoices list (page, export, API)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from billing.invoices.enums import InvoiceKind, PeriodStatus
 from billing.invoices.models import BillingPeriod, Budget, BudgetAlert, Invoice
 from billing.invoices.service import month_start
+from infra.labels import N_
+from infra.listing import Column, DateFilter, DateRangeFilter, IntFilter, ListSpec
+from infra.tenancy.models import Department
+from infra.tenancy.queries import department_name
 from infra.tenancy.scope import Scope
 
 
@@ -91,4 +98,36 @@ def close_state(session: Session, *, scope: Scope, today: dt.date) -> CloseState
         invoices_issued=count,
         invoiced_total=total,
         alerts=alerts,
+    )
+
+
+def invoices(scope: Scope) -> Select[Any]:
+    """Invoices and credit notes visible in ``scope``, with their department's name."""
+    return (
+        select(Invoice)
+        .join(Department, Invoice.department_id == Department.id)
+        .where(scope.where(Invoice.department_id))
+    )
+
+
+@cache
+def invoices_list(*, english: bool = False) -> ListSpec:
+    return ListSpec(
+        name="invoices",
+        item="invoice",
+        id_expr=Invoice.id,
+        columns=(
+            Column("number", N_("Number"), Invoice.number, "code"),
+            Column("department", N_("Department"), department_name(Department, english=english)),
+            Column("month", N_("Month"), Invoice.month, "date"),
+            Column("total", N_("Amount"), Invoice.total, "decimal"),
+        ),
+        search=("number", "department"),
+        filters=(
+            IntFilter("department_id", N_("Department"), Invoice.department_id),
+            DateFilter("month", N_("Month"), Invoice.month),
+            DateRangeFilter("months", N_("Month"), Invoice.month, timestamps=False),
+        ),
+        default_sort="-month",
+        empty=N_("No bills yet: the first month-end close issues them."),
     )

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from statistics import fmean
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from infra.inventory.models import Provider
+from infra.labels import N_
+from infra.listing import Column, DateRangeFilter, EnumFilter, IntFilter, ListSpec
 from infra.tenancy.scope import Scope
-from monitoring.incidents.enums import IncidentStatus
+from monitoring.incidents.enums import IncidentStatus, Severity
 from monitoring.incidents.models import Incident
 from monitoring.incidents.schemas import IncidentStats
+from monitoring.services.models import MonitoredService
 from monitoring.services.queries import visible
 
 
@@ -75,4 +81,47 @@ def incident_stats(
         mean_response_minutes=fmean(responses) if responses else None,
         mean_recovery_minutes=fmean(recoveries) if recoveries else None,
         major_outages=by_severity.get("P1", 0),
+    )
+
+
+# -- the incidents list (infra.listing) ------------------------------------------------------
+
+
+def incidents(scope: Scope) -> Select[Any]:
+    """Incidents the scope sees, with their service's and provider's names."""
+    return (
+        select(Incident)
+        .join(MonitoredService, Incident.service_id == MonitoredService.id)
+        .join(Provider, Incident.provider_id == Provider.id)
+        .where(visible(scope, Incident.department_id, Incident.provider_id))
+    )
+
+
+@cache
+def incidents_list() -> ListSpec:
+    return ListSpec(
+        name="incidents",
+        item="incident",
+        id_expr=Incident.id,
+        columns=(
+            Column("id", N_("Number"), Incident.id, "int"),
+            Column("severity", N_("Severity"), Incident.severity, "enum"),
+            Column("title", N_("Title"), Incident.title),
+            Column("service", N_("Service"), MonitoredService.name),
+            Column("provider", N_("Provider"), Provider.name),
+            Column("status", N_("Status"), Incident.status, "enum"),
+            Column("opened_at", N_("Opened"), Incident.opened_at, "datetime"),
+            Column("acknowledged_at", N_("Acknowledged"), Incident.acknowledged_at, "datetime"),
+            Column("resolved_at", N_("Resolved"), Incident.resolved_at, "datetime"),
+        ),
+        search=("title", "service"),
+        filters=(
+            EnumFilter("state", N_("Status"), Incident.status, IncidentStatus),
+            EnumFilter("severity", N_("Severity"), Incident.severity, Severity),
+            IntFilter("service", N_("Service"), Incident.service_id),
+            IntFilter("provider_id", N_("Provider"), Incident.provider_id),
+            DateRangeFilter("opened", N_("Opened"), Incident.opened_at),
+        ),
+        default_sort="-opened_at",
+        empty=N_("No incidents."),
     )

@@ -8,7 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 
 from billing.costs.charts import stacked_bars
@@ -16,6 +16,7 @@ from billing.costs.service import cost_report, quarter_months
 from billing.focus.service import focus_rows, months_between, to_csv
 from billing.invoices import budgets
 from billing.invoices import jobs as _close_jobs
+from billing.invoices import queries as invoice_queries
 from billing.invoices.models import BillingPeriod
 from billing.invoices.render import canonical_csv, invoice_pdf, service_label
 from billing.invoices.schemas import (
@@ -30,14 +31,17 @@ from billing.ratecards import service as ratecards
 from billing.ratecards.schemas import RateCardVersionCreate, RateCardVersionRead
 from billing.settlements.schemas import SettlementRead
 from billing.settlements.service import list_settlements
+from infra import listing
 from infra.errors import InvalidInput
 from infra.jobs.schemas import JobAccepted
 from infra.jobs.service import submit_job
+from infra.listing import ListParams
 from infra.tenancy.models import Department
 from portal_api import access
 from portal_api.deps import (
     SessionDep,
 )
+from portal_api.listing import api_params
 
 router = APIRouter(prefix="/billing", tags=["billing"])
 
@@ -61,11 +65,14 @@ def create_rate_card(
 def invoices(
     session: SessionDep,
     principal: access.BillingRead,
-    month: dt.date | None = None,
-    department_id: int | None = None,
+    params: Annotated[
+        ListParams, Depends(api_params(invoice_queries.invoices_list(), default_limit=500))
+    ],
 ) -> list[InvoiceRead]:
-    rows = list_invoices(session, scope=principal.scope, month=month, department_id=department_id)
-    return [InvoiceRead.model_validate(r) for r in rows]
+    """Invoices and credit notes the caller sees, newest month first unless sorted."""
+    spec = invoice_queries.invoices_list()
+    found = listing.run(session, spec, invoice_queries.invoices(principal.scope), params)
+    return [InvoiceRead.model_validate(row.entity) for row in found.rows]
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceDetail)

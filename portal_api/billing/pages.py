@@ -18,6 +18,7 @@ from billing.costs.charts import stacked_bars
 from billing.costs.service import cost_report
 from billing.invoices import budgets
 from billing.invoices import jobs as close_jobs
+from billing.invoices import queries as invoice_queries
 from billing.invoices.enums import AlertBasis
 from billing.invoices.models import BillingPeriod
 from billing.invoices.render import canonical_csv, invoice_pdf, service_label, yuan
@@ -28,6 +29,8 @@ from infra.tenancy.models import Department
 from portal_api.deps import SessionDep
 from portal_api.web import access
 from portal_api.web.auth import CheckedForm, Viewer
+from portal_api.web.listing import department_choices, english, list_response
+from portal_api.web.lists import visible_departments
 from portal_api.web.render import redirect, render
 
 router = APIRouter(prefix="/billing")
@@ -59,15 +62,25 @@ def bills(request: Request, session: SessionDep, viewer: access.BillingRead) -> 
         {name: [by[m] for m in months] for name, by in sorted(sums.items())},
         title="charges by service",
     )
-    context = {
-        "invoices": invoices,
-        "alerts": budgets.list_alerts(session, scope=viewer.scope),
-        "basis": AlertBasis,
-        "names": _dept_names(session, viewer),
-        "chart": Markup(chart),  # noqa: S704 -- built by our own SVG writer, every text escaped
-        "yuan": yuan,
-    }
-    return render(request, "billing/bills.html", context, viewer=viewer)
+    departments = visible_departments(session, viewer.scope)
+    return list_response(
+        request,
+        session,
+        invoice_queries.invoices_list(english=english(request)),
+        invoice_queries.invoices(viewer.scope),
+        template="billing/bills.html",
+        path="/billing",
+        context={
+            "chart": Markup(chart),  # noqa: S704 -- our own SVG writer escapes every text
+            "alerts": budgets.list_alerts(session, scope=viewer.scope),
+            "basis": AlertBasis,
+            "names": _dept_names(session, viewer),
+            "yuan": yuan,
+        },
+        options={"department_id": department_choices(request, departments)},
+        links={"number": "/billing/invoices/{row.id}"},
+        formats={"total": yuan, "month": lambda month: f"{month:%Y-%m}"},
+    )
 
 
 @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
-from infra.schemas import Page, PageParams
-from infra.tenancy import service
+from infra.listing import ListParams
+from infra.schemas import Page
+from infra.tenancy import queries, service
 from infra.tenancy.schemas import DepartmentCreate, DepartmentRead, DepartmentUpdate
 from portal_api import access
 from portal_api.deps import SessionDep
+from portal_api.listing import api_page, api_params
 
 router = APIRouter(prefix="/departments", tags=["departments"])
 
@@ -17,11 +19,16 @@ router = APIRouter(prefix="/departments", tags=["departments"])
 def list_departments(
     session: SessionDep,
     principal: access.DepartmentRead,
-    page: Annotated[PageParams, Query()],
-    parent_id: int | None = None,
+    params: Annotated[ListParams, Depends(api_params(queries.departments_list()))],
 ) -> Page[DepartmentRead]:
     """Departments the caller can see (a department's members: their own subtree)."""
-    return service.list_departments(session, scope=principal.scope, page=page, parent_id=parent_id)
+    return api_page(
+        session,
+        queries.departments_list(),
+        queries.departments(principal.scope),
+        params,
+        DepartmentRead,
+    )
 
 
 @router.post("", response_model=DepartmentRead, status_code=status.HTTP_201_CREATED)

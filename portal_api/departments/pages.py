@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from infra.tenancy import service
+from infra.tenancy import queries, service
 from infra.tenancy.enums import DepartmentKind
 from infra.tenancy.models import Department
 from infra.tenancy.schemas import DepartmentCreate, DepartmentUpdate
@@ -24,7 +24,8 @@ from portal_api.web.auth import (
     Viewer,
     require,
 )
-from portal_api.web.lists import opt_int, tree_order, visible_departments
+from portal_api.web.listing import EmptyAction, department_choices, english, list_response
+from portal_api.web.lists import visible_departments
 from portal_api.web.render import gettext_for, redirect, render
 
 router = APIRouter(prefix="/departments")
@@ -45,22 +46,22 @@ EditableDepartment = Annotated[Department, Depends(editable_department)]
 
 
 @router.get("", response_class=HTMLResponse)
-def list_page(
-    request: Request,
-    session: SessionDep,
-    viewer: access.DepartmentRead,
-    parent_id: str | None = None,
-) -> Response:
+def list_page(request: Request, session: SessionDep, viewer: access.DepartmentRead) -> Response:
+    _ = gettext_for(request)
     everything = visible_departments(session, viewer.scope)
-    by_id = {d.id: d for d in everything}
-    parent = by_id.get(opt_int(parent_id) or 0)
-    if parent is not None:
-        rows = [(d, 0) for d in everything if d.parent_id == parent.id]
-    else:
-        rows = tree_order(everything)
     parents = [d for d in everything if any(c.parent_id == d.id for c in everything)]
-    context = {"rows": rows, "by_id": by_id, "parent": parent, "parents": parents}
-    return render(request, "departments/list.html", context)
+    can_write = viewer.can(Permission.DEPARTMENT_WRITE)
+    return list_response(
+        request,
+        session,
+        queries.departments_list(english=english(request)),
+        queries.departments(viewer.scope),
+        template="departments/list.html",
+        path="/departments",
+        context={"parent_ids": {d.id for d in parents}},
+        options={"parent_id": department_choices(request, parents)},
+        empty_action=EmptyAction(_("Add a department"), "/departments/new") if can_write else None,
+    )
 
 
 def _form_page(

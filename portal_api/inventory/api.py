@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
-from infra.inventory import queries, service
-from infra.inventory.enums import DeviceKind, HostStatus, NetworkZone, SiteKind
-from infra.inventory.models import Application, Contract, Device, Host, Provider, Rack, Site
+from infra.inventory import list_queries, queries, service
+from infra.inventory.models import Contract, Host, Provider, Rack, Site
 from infra.inventory.schemas import (
     ApplicationCreate,
     ApplicationRead,
@@ -28,9 +27,11 @@ from infra.inventory.schemas import (
     SiteRead,
     SiteUpdate,
 )
+from infra.listing import ListParams
 from infra.schemas import Page, PageParams
 from portal_api import access
 from portal_api.deps import SessionDep
+from portal_api.listing import api_page, api_params
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 Paging = Annotated[PageParams, Query()]
@@ -91,14 +92,11 @@ def create_contract(
 def list_sites(
     session: SessionDep,
     who: access.ProviderRead,
-    page: Paging,
-    kind: SiteKind | None = None,
-    provider_id: int | None = None,
-    department_id: int | None = None,
+    params: Annotated[ListParams, Depends(api_params(list_queries.sites_list()))],
 ) -> Page[SiteRead]:
-    filters = {"kind": kind, "provider_id": provider_id, "department_id": department_id}
-    return queries.list_rows(
-        session, Site, schema=SiteRead, scope=who.scope, page=page, filters=filters
+    """Sites the caller may see: sort, search (code, name), filters."""
+    return api_page(
+        session, list_queries.sites_list(), list_queries.sites(who.scope), params, SiteRead
     )
 
 
@@ -146,24 +144,11 @@ def create_rack(session: SessionDep, who: access.InventoryWrite, data: RackCreat
 def list_hosts(
     session: SessionDep,
     who: access.ProviderRead,
-    page: Paging,
-    site_id: int | None = None,
-    rack_id: int | None = None,
-    provider_id: int | None = None,
-    zone: NetworkZone | None = None,
-    status: HostStatus | None = None,
-    department_id: int | None = None,
+    params: Annotated[ListParams, Depends(api_params(list_queries.hosts_list()))],
 ) -> Page[HostRead]:
-    filters = {
-        "site_id": site_id,
-        "rack_id": rack_id,
-        "provider_id": provider_id,
-        "zone": zone,
-        "status": status,
-        "department_id": department_id,
-    }
-    return queries.list_rows(
-        session, Host, schema=HostRead, scope=who.scope, page=page, filters=filters
+    """Hosts the caller may see: sort, search (name, site, rack), filters."""
+    return api_page(
+        session, list_queries.hosts_list(), list_queries.hosts(who.scope), params, HostRead
     )
 
 
@@ -192,14 +177,11 @@ def update_host(
 def list_devices(
     session: SessionDep,
     who: access.InventoryRead,
-    page: Paging,
-    site_id: int | None = None,
-    kind: DeviceKind | None = None,
-    department_id: int | None = None,
+    params: Annotated[ListParams, Depends(api_params(list_queries.devices_list()))],
 ) -> Page[DeviceRead]:
-    filters = {"site_id": site_id, "kind": kind, "department_id": department_id}
-    return queries.list_rows(
-        session, Device, schema=DeviceRead, scope=who.scope, page=page, filters=filters
+    """Devices the caller may see: sort, search (name, model, site), filters."""
+    return api_page(
+        session, list_queries.devices_list(), list_queries.devices(who.scope), params, DeviceRead
     )
 
 
@@ -214,18 +196,11 @@ def create_device(
 def list_applications(
     session: SessionDep,
     who: access.InventoryRead,
-    page: Paging,
-    department_id: int | None = None,
-    zone: NetworkZone | None = None,
+    params: Annotated[ListParams, Depends(api_params(list_queries.applications_list()))],
 ) -> Page[ApplicationRead]:
-    return queries.list_rows(
-        session,
-        Application,
-        schema=ApplicationRead,
-        scope=who.scope,
-        page=page,
-        filters={"department_id": department_id, "zone": zone},
-    )
+    """Applications the caller may see: sort, search (code, name, department), filters."""
+    spec = list_queries.applications_list()
+    return api_page(session, spec, list_queries.applications(who.scope), params, ApplicationRead)
 
 
 @router.post("/applications", response_model=ApplicationRead, status_code=status.HTTP_201_CREATED)

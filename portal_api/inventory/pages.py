@@ -14,12 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from infra.errors import NotFound, PermissionDenied
-from infra.inventory import queries
+from infra.inventory import list_queries, queries
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
 from infra.inventory.models import (
     Application,
@@ -44,12 +44,15 @@ from infra.inventory.schemas import (
     SubnetRead,
 )
 from infra.labels import N_
+from infra.listing import ListSpec
 from infra.schemas import PageParams
 from infra.tenancy.enums import Role
 from infra.tenancy.scope import Scope, scoped
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web import access
+from portal_api.web.auth import Viewer
+from portal_api.web.listing import department_choices, english, list_response
 from portal_api.web.lists import PAGE_SIZE, Pager, opt_enum, opt_int, visible_departments
 from portal_api.web.render import render
 
@@ -324,6 +327,8 @@ def list_page(
         raise NotFound("inventory list", table_name)
     if not table.provider_data and not viewer.can(Permission.INVENTORY_READ):
         raise PermissionDenied(f"role: a {viewer.role.value} may not read {table_name}")
+    if table_name in LISTED:
+        return _listed(request, session, viewer, table)
     chosen = {f.name: _converter(f)(request.query_params.get(f.name)) for f in table.filters}
     found = queries.list_rows(
         session,
@@ -347,3 +352,44 @@ def list_page(
         "pager": Pager(found.total, found.offset, found.limit, f"/inventory/{table.path}", params),
     }
     return render(request, "inventory/list.html", context)
+
+
+# Lists on the list component: (its declaration for the page's language, its read model).
+LISTED: dict[str, tuple[Callable[[bool], ListSpec], Callable[[Scope], Select[Any]]]] = {
+    "sites": (lambda en: list_queries.sites_list(english=en), list_queries.sites),
+    "hosts": (lambda en: list_queries.hosts_list(), list_queries.hosts),
+    "devices": (lambda en: list_queries.devices_list(), list_queries.devices),
+    "applications": (
+        lambda en: list_queries.applications_list(english=en),
+        list_queries.applications,
+    ),
+}
+
+
+def _listed(request: Request, session: Session, viewer: Viewer, table: Table) -> Response:
+    """A list drawn by the list component (sort, search, export); its read model joins the
+    names the other lists look up."""
+    spec, read_model = LISTED[table.path]
+    refs = _lookups(session, viewer.scope)
+
+    def options(ref: str) -> list[tuple[str, str]]:
+        return [(str(key), text) for key, text in refs[ref].items()]
+
+    return list_response(
+        request,
+        session,
+        spec(english(request)),
+        read_model(viewer.scope),
+        template="inventory/list.html",
+        path=f"/inventory/{table.path}",
+        context={"table": table, "tables": TABLES},
+        options={
+            "site_id": options("sites"),
+            "rack_id": options("racks"),
+            "provider_id": options("providers"),
+            "department_id": department_choices(
+                request, visible_departments(session, viewer.scope)
+            ),
+        },
+        links={"rack": "/inventory/racks/{row.rack_id}"},
+    )

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Response, status
 from pydantic import AwareDatetime
 from sqlalchemy import select
 
+from infra import listing
 from infra.errors import InvalidInput, NotFound
+from infra.listing import ListParams
 from infra.tenancy.enums import Role
 from infra.tenancy.scope import Scope
 from monitoring.incidents import queries as incident_queries
 from monitoring.incidents import service as incidents
-from monitoring.incidents.enums import IncidentSource, IncidentStatus
+from monitoring.incidents.enums import IncidentSource
 from monitoring.incidents.schemas import (
     IncidentCreate,
     IncidentDetail,
@@ -44,6 +46,7 @@ from portal_api import access
 from portal_api.deps import (
     SessionDep,
 )
+from portal_api.listing import api_params
 
 router = APIRouter(tags=["monitoring"])
 # At most 200,000 characters: even in 4-byte UTF-8 that stays under the 1 MiB body limit, so
@@ -101,13 +104,14 @@ def board(session: SessionDep, who: access.MonitoringRead) -> list[ServiceStatus
 def list_incidents(
     session: SessionDep,
     who: access.MonitoringRead,
-    state: IncidentStatus | None = None,
-    service: Annotated[int | None, Query(ge=1)] = None,
+    params: Annotated[
+        ListParams, Depends(api_params(incident_queries.incidents_list(), default_limit=200))
+    ],
 ) -> list[IncidentRead]:
-    rows = incident_queries.list_incidents(
-        session, scope=who.scope, status=state, service_id=service
-    )
-    return [IncidentRead.model_validate(r) for r in rows]
+    """Incidents the caller sees, newest first unless sorted; a plain list (no envelope)."""
+    spec = incident_queries.incidents_list()
+    found = listing.run(session, spec, incident_queries.incidents(who.scope), params)
+    return [IncidentRead.model_validate(row.entity) for row in found.rows]
 
 
 @router.post("/incidents", response_model=IncidentRead, status_code=status.HTTP_201_CREATED)

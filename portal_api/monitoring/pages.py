@@ -30,7 +30,7 @@ from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web import access
 from portal_api.web.auth import CheckedForm, Viewer
-from portal_api.web.lists import opt_enum
+from portal_api.web.listing import list_response
 from portal_api.web.render import gettext_for, locale_for, redirect, render
 
 router = APIRouter()
@@ -64,21 +64,23 @@ def board_page(request: Request, session: SessionDep, viewer: access.MonitoringR
 
 @router.get("/monitoring/incidents", response_class=HTMLResponse)
 def incidents_page(
-    request: Request, session: SessionDep, viewer: access.MonitoringRead, state: str | None = None
+    request: Request, session: SessionDep, viewer: access.MonitoringRead
 ) -> Response:
-    chosen = opt_enum(IncidentStatus, state)
-    rows = incident_queries.list_incidents(session, scope=viewer.scope, status=chosen)
-    providers, departments = _names(session, locale_for(request, viewer))
-    services = {s.id: s for s in session.scalars(select(MonitoredService))}
-    context = {
-        "incidents": rows,
-        "state": chosen,
-        "states": list(IncidentStatus),
-        "providers": providers,
-        "departments": departments,
-        "services": services,
-    }
-    return render(request, "monitoring/incidents.html", context)
+    services = session.scalars(select(MonitoredService).order_by(MonitoredService.name))
+    providers, _departments = _names(session, locale_for(request, viewer))
+    return list_response(
+        request,
+        session,
+        incident_queries.incidents_list(),
+        incident_queries.incidents(viewer.scope),
+        template="monitoring/incidents.html",
+        path="/monitoring/incidents",
+        options={
+            "service": [(str(s.id), s.name) for s in services],
+            "provider_id": [(str(key), name) for key, name in providers.items()],
+        },
+        links={"id": "/monitoring/incidents/{row.id}", "title": "/monitoring/incidents/{row.id}"},
+    )
 
 
 @router.get("/monitoring/incidents/{incident_id}", response_class=HTMLResponse)

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
-from infra.inventory.enums import NetworkZone
-from infra.schemas import Page, PageParams
-from infra.tenancy import service
+from infra.listing import ListParams
+from infra.schemas import Page
+from infra.tenancy import queries, service
 from infra.tenancy.schemas import QuotaCreate, QuotaRead, QuotaUpdate
 from portal_api import access
 from portal_api.deps import SessionDep
+from portal_api.listing import api_page, api_params
 
 router = APIRouter(prefix="/quotas", tags=["quotas"])
 
@@ -18,12 +19,11 @@ router = APIRouter(prefix="/quotas", tags=["quotas"])
 def list_quotas(
     session: SessionDep,
     principal: access.QuotaRead,
-    page: Annotated[PageParams, Query()],
-    department_id: int | None = None,
-    zone: NetworkZone | None = None,
+    params: Annotated[ListParams, Depends(api_params(queries.quotas_list()))],
 ) -> Page[QuotaRead]:
-    return service.list_quotas(
-        session, scope=principal.scope, page=page, department_id=department_id, zone=zone
+    """Quotas the caller may see: sort, search (department), filters."""
+    return api_page(
+        session, queries.quotas_list(), queries.quotas(principal.scope), params, QuotaRead
     )
 
 

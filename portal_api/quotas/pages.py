@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from infra.inventory.enums import SHARED_ZONES, NetworkZone
+from infra.inventory.enums import SHARED_ZONES
 from infra.labels import N_
-from infra.schemas import PageParams
-from infra.tenancy import service
+from infra.tenancy import queries, service
 from infra.tenancy.enums import QUOTA_MAXIMUM, ResourceClass
 from infra.tenancy.models import Quota
 from infra.tenancy.schemas import QuotaCreate, QuotaUpdate
@@ -20,8 +19,9 @@ from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web import access, forms
 from portal_api.web.auth import CheckedForm, SignedIn, Viewer, require
-from portal_api.web.lists import PAGE_SIZE, Pager, opt_enum, opt_int, visible_departments
-from portal_api.web.render import render
+from portal_api.web.listing import EmptyAction, department_choices, english, list_response
+from portal_api.web.lists import opt_int, visible_departments
+from portal_api.web.render import gettext_for, render
 
 router = APIRouter(prefix="/quotas")
 
@@ -40,34 +40,21 @@ EditableQuota = Annotated[Quota, Depends(editable_quota)]
 
 
 @router.get("", response_class=HTMLResponse)
-def list_page(
-    request: Request,
-    session: SessionDep,
-    viewer: access.QuotaRead,
-    department_id: str | None = None,
-    zone: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> Response:
-    department_filter, zone_filter = opt_int(department_id), opt_enum(NetworkZone, zone)
-    found = service.list_quotas(
-        session,
-        scope=viewer.scope,
-        page=PageParams(limit=PAGE_SIZE, offset=offset),
-        department_id=department_filter,
-        zone=zone_filter,
-    )
+def list_page(request: Request, session: SessionDep, viewer: access.QuotaRead) -> Response:
+    _ = gettext_for(request)
     departments = visible_departments(session, viewer.scope)
-    params = {"department_id": str(department_filter or ""), "zone": zone_filter or ""}
-    context = {
-        "quotas": found.items,
-        "by_id": {d.id: d for d in departments},
-        "departments": departments,
-        "zones": list(NetworkZone),
-        "department_filter": department_filter,
-        "zone_filter": zone_filter,
-        "pager": Pager(found.total, found.offset, found.limit, "/quotas", params),
-    }
-    return render(request, "quotas/list.html", context)
+    can_write = viewer.can(Permission.QUOTA_WRITE)
+    return list_response(
+        request,
+        session,
+        queries.quotas_list(english=english(request)),
+        queries.quotas(viewer.scope),
+        template="quotas/list.html",
+        path="/quotas",
+        context={"department_filter": opt_int(request.query_params.get("department_id"))},
+        options={"department_id": department_choices(request, departments)},
+        empty_action=EmptyAction(_("Set a quota"), "/quotas/new") if can_write else None,
+    )
 
 
 def _form_page(

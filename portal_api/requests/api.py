@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 from sqlalchemy.orm import Session
 
 from infra.jobs.schemas import JobAccepted
 from infra.jobs.service import submit_job
-from infra.schemas import Page, PageParams
+from infra.listing import ListParams
+from infra.schemas import Page
 from infra.tenancy.requests import approvals, changes, expiry, running, service
-from infra.tenancy.requests.enums import RequestState
+from infra.tenancy.requests import queries as request_queries
 from infra.tenancy.requests.models import Allocation
 from infra.tenancy.requests.schemas import (
     AllocationRead,
@@ -29,6 +30,7 @@ from portal_api import access
 from portal_api.deps import (
     SessionDep,
 )
+from portal_api.listing import api_page, api_params
 
 router = APIRouter(prefix="/requests", tags=["requests"])
 
@@ -62,14 +64,11 @@ def _done(session: Session, request: object) -> RequestRead:
 def list_requests(
     session: SessionDep,
     principal: access.RequestRead,
-    page: Annotated[PageParams, Query()],
-    state: RequestState | None = None,
-    department_id: int | None = None,
+    params: Annotated[ListParams, Depends(api_params(request_queries.requests_list()))],
 ) -> Page[RequestRead]:
-    """Requests of the caller's departments (the office: all), newest first."""
-    return service.list_requests(
-        session, scope=principal.scope, page=page, state=state, department_id=department_id
-    )
+    """Requests of the caller's departments (the office: all), newest first unless sorted."""
+    spec = request_queries.requests_list()
+    return api_page(session, spec, request_queries.requests(principal.scope), params, RequestRead)
 
 
 @router.post("", response_model=RequestRead, status_code=status.HTTP_201_CREATED)

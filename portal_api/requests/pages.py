@@ -6,18 +6,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from infra.errors import GovcloudError, NotFound
-from infra.schemas import PageParams
 from infra.tenancy.models import Department
 from infra.tenancy.requests import approvals, flows, queries, quota, running, service
+from infra.tenancy.requests import queries as request_queries
 from infra.tenancy.requests.enums import RequestState
 from infra.tenancy.requests.models import ResourceRequest
 from infra.tenancy.requests.schemas import Decision
@@ -27,7 +26,8 @@ from portal_api.requests import form
 from portal_api.requests.form import signed_in_user
 from portal_api.web import access, forms
 from portal_api.web.auth import CheckedForm, SignedIn, Viewer, require
-from portal_api.web.lists import PAGE_SIZE, Pager, opt_enum, opt_int, visible_departments
+from portal_api.web.listing import EmptyAction, department_choices, english, list_response
+from portal_api.web.lists import opt_int, visible_departments
 from portal_api.web.render import gettext_for, redirect, render
 
 router = APIRouter()
@@ -68,31 +68,21 @@ def usage_page(
 
 
 @router.get("/requests", response_class=HTMLResponse)
-def list_page(
-    request: Request,
-    session: SessionDep,
-    viewer: access.RequestRead,
-    state: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> Response:
-    state_filter = opt_enum(RequestState, state)
-    found = service.list_requests(
+def list_page(request: Request, session: SessionDep, viewer: access.RequestRead) -> Response:
+    _ = gettext_for(request)
+    departments = visible_departments(session, viewer.scope)
+    can_file = viewer.can(Permission.REQUEST_WRITE)
+    return list_response(
+        request,
         session,
-        scope=viewer.scope,
-        page=PageParams(limit=PAGE_SIZE, offset=offset),
-        state=state_filter,
+        request_queries.requests_list(english=english(request)),
+        request_queries.requests(viewer.scope),
+        template="requests/list.html",
+        path="/requests",
+        options={"department_id": department_choices(request, departments)},
+        links={"title": "/requests/{row.id}", "id": "/requests/{row.id}"},
+        empty_action=EmptyAction(_("File a request"), "/requests/new") if can_file else None,
     )
-    departments = {d.id: d for d in visible_departments(session, viewer.scope)}
-    context = {
-        "requests": found.items,
-        "by_id": departments,
-        "states": list(RequestState),
-        "state_filter": state_filter,
-        "pager": Pager(
-            found.total, found.offset, found.limit, "/requests", {"state": state_filter or ""}
-        ),
-    }
-    return render(request, "requests/list.html", context)
 
 
 @router.get("/approvals", response_class=HTMLResponse)

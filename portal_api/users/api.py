@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, status
 
-from infra.schemas import Page, PageParams
-from infra.tenancy import accounts
+from infra.listing import ListParams
+from infra.schemas import Page
+from infra.tenancy import accounts, queries
 from infra.tenancy.schemas import UserCreate, UserRead, UserUpdate
 from portal_api import access
 from portal_api.deps import SessionDep
+from portal_api.listing import api_page, api_params
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -17,12 +19,10 @@ router = APIRouter(prefix="/users", tags=["users"])
 def list_users(
     session: SessionDep,
     principal: access.UserRead,
-    page: Annotated[PageParams, Query()],
-    department_id: int | None = None,
+    params: Annotated[ListParams, Depends(api_params(queries.users_list()))],
 ) -> Page[UserRead]:
-    return accounts.list_users(
-        session, scope=principal.scope, page=page, department_id=department_id
-    )
+    """Users the caller may see: sort, search (username, display name), filters."""
+    return api_page(session, queries.users_list(), queries.users(principal.scope), params, UserRead)
 
 
 @router.post("", response_model=UserRead, status_code=status.HTTP_201_CREATED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -13,8 +13,7 @@ from starlette.responses import Response
 
 from infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from infra.inventory.models import Provider
-from infra.schemas import PageParams
-from infra.tenancy import accounts
+from infra.tenancy import accounts, queries
 from infra.tenancy.enums import Role
 from infra.tenancy.models import User
 from infra.tenancy.schemas import UserCreate, UserUpdate
@@ -23,7 +22,8 @@ from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web import access, cookies, forms, i18n
 from portal_api.web.auth import CheckedForm, SignedIn, Viewer, require
-from portal_api.web.lists import PAGE_SIZE, Pager, opt_int, visible_departments
+from portal_api.web.listing import EmptyAction, department_choices, english, list_response
+from portal_api.web.lists import visible_departments
 from portal_api.web.render import gettext_for, redirect, render
 
 router = APIRouter(prefix="/users")
@@ -63,37 +63,22 @@ EditableUser = Annotated[User, Depends(editable_user)]
 
 
 @router.get("", response_class=HTMLResponse)
-def list_page(
-    request: Request,
-    session: SessionDep,
-    viewer: access.UserRead,
-    department_id: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> Response:
-    department_filter = opt_int(department_id)
-    found = accounts.list_users(
-        session,
-        scope=viewer.scope,
-        page=PageParams(limit=PAGE_SIZE, offset=offset),
-        department_id=department_filter,
-    )
+def list_page(request: Request, session: SessionDep, viewer: access.UserRead) -> Response:
+    _ = gettext_for(request)
     departments = visible_departments(session, viewer.scope)
     grantable = accounts.grantable_roles(viewer.role) if viewer.can(Permission.USER_WRITE) else ()
-    context = {
-        "users": found.items,
-        "by_id": {d.id: d for d in departments},
-        "departments": departments,
-        "department_filter": department_filter,
-        "editable_roles": grantable,
-        "pager": Pager(
-            found.total,
-            found.offset,
-            found.limit,
-            "/users",
-            {"department_id": str(department_filter or "")},
-        ),
-    }
-    return render(request, "users/list.html", context)
+    new_user = EmptyAction(_("Add the first user"), "/users/new") if grantable else None
+    return list_response(
+        request,
+        session,
+        queries.users_list(english=english(request)),
+        queries.users(viewer.scope),
+        template="users/list.html",
+        path="/users",
+        context={"editable_roles": grantable},
+        options={"department_id": department_choices(request, departments)},
+        empty_action=new_user,
+    )
 
 
 def _form_page(

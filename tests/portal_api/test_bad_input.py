@@ -515,7 +515,7 @@ CASES = [
         None,
         422,
         "offset",
-        "less than or equal to",
+        "9,223,372,036,854,775,807",  # the list component's offset: within 64 bits
     ),
     Case(
         "event id beyond any integer",

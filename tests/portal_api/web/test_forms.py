@@ -65,7 +65,7 @@ def test_quota_edit_saves_and_redirects_with_a_flash(
     assert response.headers["location"] == "/quotas"
     listing = client.get("/quotas").text
     assert "配额已保存" in listing
-    assert 'data-limit="96"' in listing
+    assert 'data-value="96"' in listing  # the limit cell (list component)
     assert "配额已保存" not in client.get("/quotas").text  # a flash shows once
     reread(session)
     assert session.get_one(Quota, quota.id).limit == 96

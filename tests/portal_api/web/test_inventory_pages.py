@@ -30,7 +30,10 @@ def test_lists_filter_and_link_to_the_rack(
     assert len(rows(hosts, "hosts")) == 3
     assert f'href="/inventory/racks/{cloud.rack.id}"' in hosts
     assert len(rows(client.get("/inventory/hosts?zone=intranet").text, "hosts")) == 1
-    assert len(rows(client.get("/inventory/hosts?zone=nonsense").text, "hosts")) == 4
+    assert len(rows(client.get("/inventory/hosts").text, "hosts")) == 4
+    refused = client.get("/inventory/hosts?zone=nonsense")  # the list component: named, not ignored
+    assert refused.status_code == 422
+    assert "zone" in refused.text
     subnets = client.get("/inventory/subnets?zone=extranet").text
     assert "10.16.0.0/22" in subnets
     assert "<td>1 / 1,021</td>" in subnets  # /22 less network, gateway and broadcast
