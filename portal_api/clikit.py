@@ -14,7 +14,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from infra.settings import get_settings
+from infra.settings import Settings, get_settings
 
 console: Final = Console()
 err: Final = Console(stderr=True)
@@ -31,10 +31,10 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def settings_or_exit() -> None:
-    """Load the settings or exit 2 with the first problem and, for the secret, how to fix it."""
+def settings_or_exit() -> Settings:
+    """The settings, or exit 2 with the first problem and, for the secret, how to fix it."""
     try:
-        get_settings()
+        return get_settings()
     except ValidationError as exc:
         message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
         if "GOVCLOUD_SECRET_KEY" in message:

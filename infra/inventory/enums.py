@@ -1,6 +1,9 @@
 """Inventory vocabulary shared by every floor (zones are where quotas and capacity live)."""
 
 from enum import StrEnum
+from typing import Final
+
+from infra.labels import N_
 
 # Re-exported: zones moved below tenancy and inventory (infra/zones.py).
 from infra.zones import SHARED_ZONES as SHARED_ZONES
@@ -34,3 +37,23 @@ class Carrier(StrEnum):
 
 
 MLPS_LEVELS = (1, 2, 3, 4)  # 等级保护 levels a system may be graded at (5 is not civilian)
+
+
+class SlaTerm(StrEnum):
+    """The figures a contract's ``sla_terms`` may promise (read by monitoring's incident
+    targets); ``severities`` holds the same keys per severity (``{"P1": {...}}``)."""
+
+    AVAILABILITY_PCT = "availability_pct"
+    RESPONSE_MINUTES = "response_minutes"
+    RECOVERY_MINUTES = "recovery_minutes"
+    RECOVERY_HOURS = "recovery_hours"
+    SEVERITIES = "severities"
+
+
+SLA_TERM_LABELS: Final[dict[SlaTerm, str]] = {
+    SlaTerm.AVAILABILITY_PCT: N_("Availability (%)"),
+    SlaTerm.RESPONSE_MINUTES: N_("Response within (minutes)"),
+    SlaTerm.RECOVERY_MINUTES: N_("Recovery within (minutes)"),
+    SlaTerm.RECOVERY_HOURS: N_("Recovery within (hours)"),
+    SlaTerm.SEVERITIES: N_("Per severity"),
+}

@@ -19,13 +19,14 @@ from billing.costs.service import cost_report
 from billing.invoices import budgets
 from billing.invoices import jobs as close_jobs
 from billing.invoices.models import BillingPeriod
-from billing.invoices.render import canonical_csv, invoice_pdf, service_label, yuan
+from billing.invoices.render import canonical_csv, invoice_pdf, service_label
 from billing.invoices.service import get_invoice, list_invoices, month_start
 from billing.settlements.service import list_settlements
+from infra.inventory.models import Provider
 from infra.jobs.service import submit_job
 from infra.tenancy.models import Department
 from portal_api.deps import SessionDep
-from portal_api.web import access
+from portal_api.web import access, i18n
 from portal_api.web.auth import CheckedForm, Viewer
 from portal_api.web.render import redirect, render
 
@@ -37,10 +38,11 @@ def _lang(viewer: Viewer) -> str:
 
 
 def _dept_names(session: SessionDep, viewer: Viewer) -> dict[int, str]:
-    en = viewer.locale == "en"
-    return {
-        d.id: (d.name_en or d.name) if en else d.name for d in session.scalars(select(Department))
-    }
+    return {d.id: i18n.local_name(d, viewer.locale) for d in session.scalars(select(Department))}
+
+
+def _provider_names(session: SessionDep, viewer: Viewer) -> dict[int, str]:
+    return {p.id: i18n.local_name(p, viewer.locale) for p in session.scalars(select(Provider))}
 
 
 @router.get("", response_class=HTMLResponse)
@@ -61,7 +63,6 @@ def bills(request: Request, session: SessionDep, viewer: access.BillingRead) -> 
         "invoices": invoices,
         "names": _dept_names(session, viewer),
         "chart": Markup(chart),  # noqa: S704 -- built by our own SVG writer, every text escaped
-        "yuan": yuan,
     }
     return render(request, "billing/bills.html", context, viewer=viewer)
 
@@ -74,7 +75,6 @@ def invoice_page(
     context = {
         "invoice": invoice,
         "names": _dept_names(session, viewer),
-        "yuan": yuan,
         "service": lambda code: service_label(code, _lang(viewer)),
     }
     return render(request, "billing/invoice.html", context, viewer=viewer)
@@ -110,7 +110,7 @@ def finance(request: Request, session: SessionDep, viewer: access.BillingWrite) 
         "alerts": budgets.list_alerts(session, scope=viewer.scope),
         "costs": costs,
         "names": _dept_names(session, viewer),
-        "yuan": yuan,
+        "providers": _provider_names(session, viewer),
         "suggested": f"{previous:%Y-%m}",
     }
     return render(request, "billing/finance.html", context, viewer=viewer)
@@ -137,12 +137,8 @@ def close(
 
 @router.get("/settlements", response_class=HTMLResponse)
 def settlements(request: Request, session: SessionDep, viewer: access.SettlementRead) -> Response:
-    from infra.inventory.models import Provider
-
-    providers = {p.id: p.name for p in session.scalars(select(Provider))}
     context = {
         "settlements": list_settlements(session, scope=viewer.scope),
-        "providers": providers,
-        "yuan": yuan,
+        "providers": _provider_names(session, viewer),
     }
     return render(request, "billing/settlements.html", context, viewer=viewer)

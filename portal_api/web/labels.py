@@ -6,13 +6,21 @@ from enum import StrEnum
 from typing import Final
 
 from infra.discovery.enums import Reachability
-from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
+from infra.inventory.enums import (
+    SLA_TERM_LABELS,
+    Carrier,
+    DeviceKind,
+    HostStatus,
+    NetworkZone,
+    SiteKind,
+)
 from infra.jobs.enums import JobStatus
 from infra.labels import N_
 from infra.migration.enums import Criticality, RunStatus, Strategy, SystemStatus
 from infra.provisioning.enums import StackOperation, StackRunStatus
 from infra.tenancy.enums import DepartmentKind, ResourceClass, Role
 from infra.tenancy.requests.enums import (
+    REQUEST_EVENT_LABELS,
     ApprovalStage,
     RequestKind,
     RequestState,
@@ -205,6 +213,8 @@ _ALL_LABELS: Final = (
     GRADE_LABELS,
     STATUS_LABELS,
     COMMENT_LABELS,
+    REQUEST_EVENT_LABELS,
+    SLA_TERM_LABELS,
 )
 _BY_TYPE: Final[dict[type[StrEnum], dict[str, str]]] = {
     type(next(iter(labels))): {member.value: text for member, text in labels.items()}
@@ -215,6 +225,15 @@ _BY_TYPE: Final[dict[type[StrEnum], dict[str, str]]] = {
 def label_msgid(value: StrEnum) -> str:
     """The msgid naming ``value``; an enum member without a label shows its raw value."""
     return _BY_TYPE.get(type(value), {}).get(value.value, value.value)
+
+
+def raw_msgid(enum_cls: type[StrEnum], raw: str) -> str:
+    """The msgid for a stored string that should be one of ``enum_cls`` (an audit action,
+    a contract term's key); anything else shows as stored."""
+    try:
+        return label_msgid(enum_cls(raw))
+    except ValueError:
+        return raw
 
 
 def all_labelled() -> list[StrEnum]:
