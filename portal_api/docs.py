@@ -8,6 +8,7 @@ Content-Security-Policy (``guards.py``) allows scripts from this origin only.
 
 from __future__ import annotations
 
+from functools import cache
 from html import escape
 from pathlib import Path
 from typing import Final
@@ -21,6 +22,13 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 BUNDLED: Final = Path(fastapi_offline.__file__).resolve().parent / "static"
 OWN: Final = Path(__file__).resolve().parent / "docs_assets"
 FAVICON: Final = Path(__file__).resolve().parent / "web" / "static" / "favicon.svg"
+# ReDoc's side menu shows its maker's logo from their CDN: pointed at our own icon instead.
+REDOC_LOGO: Final = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
+@cache
+def _redoc_bundle() -> bytes:
+    return (BUNDLED / "redoc.standalone.js").read_bytes().replace(REDOC_LOGO, b"/favicon.ico")
 
 
 def _page(title: str, head: str, body: str) -> str:
@@ -37,8 +45,6 @@ def install(app: FastAPI, *, docs_url: str, redoc_url: str, openapi_url: str) ->
     """Swagger UI at ``docs_url``, ReDoc at ``redoc_url`` (both under the Guard's docs
     prefix), their assets at ``{docs_url}/assets``, and ``/favicon.ico``."""
     assets = f"{docs_url}/assets"
-    app.mount(assets, StaticFiles(directory=BUNDLED), name="docs-assets")
-    app.mount(f"{docs_url}/own", StaticFiles(directory=OWN), name="docs-own")
     swagger = _page(
         f"{app.title} — Swagger UI",
         f'<link rel="stylesheet" href="{assets}/swagger-ui.css">\n',
@@ -59,6 +65,9 @@ def install(app: FastAPI, *, docs_url: str, redoc_url: str, openapi_url: str) ->
     async def redoc_page(_request: Request) -> Response:
         return HTMLResponse(redoc)
 
+    async def redoc_script(_request: Request) -> Response:
+        return Response(_redoc_bundle(), media_type="text/javascript")
+
     async def favicon(_request: Request) -> Response:
         return FileResponse(
             FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"}
@@ -67,3 +76,7 @@ def install(app: FastAPI, *, docs_url: str, redoc_url: str, openapi_url: str) ->
     app.add_route(docs_url, swagger_page, include_in_schema=False)
     app.add_route(redoc_url, redoc_page, include_in_schema=False)
     app.add_route("/favicon.ico", favicon, include_in_schema=False)
+    # Routes match in order: the patched ReDoc bundle before the mount that holds the original.
+    app.add_route(f"{assets}/redoc.standalone.js", redoc_script, include_in_schema=False)
+    app.mount(assets, StaticFiles(directory=BUNDLED), name="docs-assets")
+    app.mount(f"{docs_url}/own", StaticFiles(directory=OWN), name="docs-own")
