@@ -39,3 +39,12 @@ def label_msgid(value: StrEnum) -> str:
 def all_labelled() -> list[StrEnum]:
     """Every member of every labelled enum imported so far (the tests check none lacks a label)."""
     return [member for enum_cls in _LABELS for member in enum_cls]
+
+
+def raw_msgid(enum_cls: type[StrEnum], raw: str) -> str:
+    """The msgid for a stored string that should be one of ``enum_cls`` (an audit action,
+    a contract term's key); anything else shows as stored."""
+    try:
+        return label_msgid(enum_cls(raw))
+    except ValueError:
+        return raw

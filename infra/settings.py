@@ -11,8 +11,9 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "demo"})
@@ -193,6 +194,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("change-me")
     database_url: str = "sqlite:///./govcloud.db"
     database_echo: bool = False
+    # Times are stored in UTC and shown in this IANA zone on pages and PDFs.
+    display_timezone: str = "Asia/Shanghai"
     jobs: JobSettings = JobSettings()
     web: WebSettings = WebSettings()
     security: SecuritySettings = SecuritySettings()
@@ -204,6 +207,22 @@ class Settings(BaseSettings):
     audit: AuditSettings = AuditSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
     billing: BillingSettings = BillingSettings()
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"GOVCLOUD_DISPLAY_TIMEZONE: unknown time zone {value!r}; "
+                "use an IANA name such as Asia/Shanghai or UTC"
+            ) from exc
+        return value
+
+    @property
+    def display_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.display_timezone)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

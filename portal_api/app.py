@@ -14,7 +14,7 @@ from infra.events.dispatch import install as install_subscriptions
 from infra.events.types import Subscription
 from infra.jobs.registry import Kinds
 from infra.settings import Settings, get_settings
-from portal_api import errors, panel_metrics, registry, runtime
+from portal_api import docs, errors, panel_metrics, registry, runtime
 from portal_api.deps import PUBLIC, integers_in_range
 from portal_api.domains import DOMAINS
 from portal_api.guards import Guard
@@ -62,7 +62,7 @@ def create_app(
         version="1",
         description="Shared government cloud: tenancy, inventory, migration, quality and money.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served from the app's own copies (docs.install), not a CDN
         redoc_url=None,
         lifespan=lifespan,
         # One integer parser for every route's path and query parameters, pages included.
@@ -77,6 +77,12 @@ def create_app(
     app.state.session_factory = factory
     app.state.read_session_factory = reader_of(factory)
     errors.install(app)
+    docs.install(
+        app,
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=f"{API_PREFIX}/docs/redoc",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
     app.include_router(api_router())
     app.add_api_route(
         "/healthz",

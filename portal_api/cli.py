@@ -36,6 +36,9 @@ def main(
         os.environ["GOVCLOUD_DEMO"] = "1"
         reset_settings()
         reset_engine()
+    # Every command reads the settings (the database URL at least): refuse bad ones here,
+    # once, with the advice on getting a secret, before any command half-runs.
+    settings_or_exit()
     from infra.events.dispatch import install
     from portal_api.registry import SUBSCRIPTIONS
     from portal_api.runtime import install_registry

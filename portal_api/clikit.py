@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from infra.audit.actor import Actor
-from infra.settings import get_settings
+from infra.settings import Settings, get_settings
 
 CLI_ACTOR: Final = Actor.system("cli")
 console: Final = Console()
@@ -33,10 +33,10 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def settings_or_exit() -> None:
-    """Load the settings or exit 2 with the first problem and, for the secret, how to fix it."""
+def settings_or_exit() -> Settings:
+    """The settings, or exit 2 with the first problem and, for the secret, how to fix it."""
     try:
-        get_settings()
+        return get_settings()
     except ValidationError as exc:
         message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
         if "GOVCLOUD_SECRET_KEY" in message:

@@ -30,6 +30,33 @@ def _bound_integers(node: Any) -> None:
             stack.extend(item)
 
 
+def _nodes(root: Any) -> Any:
+    """Every dict inside ``root`` (depth-first, without recursion)."""
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _hoist_local_defs(document: dict[str, Any]) -> None:
+    """Move ``$defs`` nested in hand-written schemas (``model_json_schema()`` in a route's
+    ``openapi_extra``) into ``components/schemas``: their ``#/$defs/X`` references resolve
+    against the document's root, where nothing is, so ReDoc and other readers fail on them."""
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    for node in list(_nodes(document.get("paths", {}))):
+        for name, definition in node.pop("$defs", {}).items():
+            if components.setdefault(name, definition) != definition:
+                raise ValueError(f"OpenAPI: two different schemas are named {name}")
+    for node in _nodes(document):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            node["$ref"] = "#/components/schemas/" + ref.removeprefix("#/$defs/")
+
+
 def truthful_openapi(app: FastAPI) -> None:
     build = app.openapi
 
@@ -38,6 +65,7 @@ def truthful_openapi(app: FastAPI) -> None:
             return app.openapi_schema
         schema = build()
         _bound_integers(schema)
+        _hoist_local_defs(schema)
         app.openapi_schema = schema
         return schema
 

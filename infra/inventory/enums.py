@@ -85,3 +85,25 @@ CARRIER_LABELS: Final[dict[Carrier, str]] = labelled(
         Carrier.OTHER: N_("Other carrier"),
     }
 )
+
+
+class SlaTerm(StrEnum):
+    """The figures a contract's ``sla_terms`` may promise (read by monitoring's incident
+    targets); ``severities`` holds the same keys per severity (``{"P1": {...}}``)."""
+
+    AVAILABILITY_PCT = "availability_pct"
+    RESPONSE_MINUTES = "response_minutes"
+    RECOVERY_MINUTES = "recovery_minutes"
+    RECOVERY_HOURS = "recovery_hours"
+    SEVERITIES = "severities"
+
+
+SLA_TERM_LABELS: Final[dict[SlaTerm, str]] = labelled(
+    {
+        SlaTerm.AVAILABILITY_PCT: N_("Availability (%)"),
+        SlaTerm.RESPONSE_MINUTES: N_("Response within (minutes)"),
+        SlaTerm.RECOVERY_MINUTES: N_("Recovery within (minutes)"),
+        SlaTerm.RECOVERY_HOURS: N_("Recovery within (hours)"),
+        SlaTerm.SEVERITIES: N_("Per severity"),
+    }
+)

@@ -15,6 +15,7 @@ class StackStatusRead(OutputModel):
     department_id: int
     department_code: str
     department_name: str
+    department_name_en: str | None = None
     stack_name: str
     zones: list[str]
     out_of_date: bool

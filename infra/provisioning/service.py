@@ -142,6 +142,7 @@ def _status(
         department_id=department.id,
         department_code=department.code,
         department_name=department.name,
+        department_name_en=department.name_en,
         stack_name=state.stack_name if state else stack_name_for(department),
         zones=zones,
         out_of_date=state.out_of_date if state else True,

@@ -64,8 +64,19 @@ def login(request: Request, session: SessionDep, form: PostedForm) -> Response:
     response = redirect(request, next_url)
     sid = signin.open_web_session(session, user=user)
     cookies.start_session(response, settings, sid=sid, uid=user.id, epoch=user.session_epoch)
-    cookies.set_lang(response, settings, user.locale)
+    cookies.set_lang(response, settings, _keep_chosen_language(request, session, user))
     return response
+
+
+def _keep_chosen_language(request: Request, session: SessionDep, user: User) -> str:
+    """The language picked on the sign-in page (the ``lang`` cookie, set only by a choice or
+    an earlier sign-in) becomes the user's; without one, the user's saved language stays."""
+    chosen = i18n.supported(request.cookies.get(cookies.LANG_COOKIE))
+    if chosen is None:
+        return user.locale
+    actor = Actor(username=user.username, user_id=user.id, role=user.role.value)
+    _save_locale(session, user.id, chosen, actor)
+    return chosen
 
 
 @router.post("/logout")

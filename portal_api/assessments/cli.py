@@ -135,7 +135,7 @@ def report_cmd(
     locale: Annotated[str, typer.Option(help="zh_CN or en.")] = "zh_CN",
 ) -> None:
     """Write the provider's quarterly report as PDF (or the quarter's overview as CSV)."""
-    settings_or_exit()
+    settings = settings_or_exit()
     if locale not in ("zh_CN", "en"):
         raise fail("locale: zh_CN or en")
     with session_scope() as session:
@@ -146,5 +146,7 @@ def report_cmd(
         else:
             from portal_api.web.report_pdf import assessment_pdf
 
-            out.write_bytes(assessment_pdf(session, row, locale=locale))
+            out.write_bytes(
+                assessment_pdf(session, row, locale=locale, timezone=settings.display_timezone)
+            )
     console.print(f"wrote {out}")

@@ -30,7 +30,7 @@ from monitoring.assessment.sources import SOURCES
 from monitoring.assessment.surveys import ANSWER_LABELS, QUESTIONS
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
-from portal_api.web import access, forms
+from portal_api.web import access, cookies, forms
 from portal_api.web.auth import CheckedForm, SignedIn, Viewer, require
 from portal_api.web.render import gettext_for, redirect, render
 from portal_api.web.report_pdf import assessment_pdf, chart_titles
@@ -282,7 +282,8 @@ def report_pdf(
 ) -> Response:
     row = service.get_assessment(session, scope=viewer.scope, assessment_id=assessment_id)
     locale = "en" if viewer.locale == "en" else "zh_CN"
-    pdf = assessment_pdf(session, row, locale=locale)
+    timezone = cookies.settings_of(request).display_timezone
+    pdf = assessment_pdf(session, row, locale=locale, timezone=timezone)
     provider = session.get(Provider, row.provider_id)
     name = f"assessment-{provider.code if provider else row.provider_id}-{row.quarter}.pdf"
     return Response(

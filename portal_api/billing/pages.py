@@ -21,17 +21,18 @@ from billing.invoices import jobs as close_jobs
 from billing.invoices import queries as invoice_queries
 from billing.invoices.enums import AlertBasis
 from billing.invoices.models import BillingPeriod
-from billing.invoices.render import canonical_csv, invoice_pdf, service_label, yuan
+from billing.invoices.render import canonical_csv, invoice_pdf, service_label
 from billing.invoices.service import get_invoice, list_invoices, month_start
 from billing.settlements.service import list_settlements
+from infra.inventory.models import Provider
 from infra.jobs.service import submit_job
 from infra.tenancy.models import Department
 from portal_api.deps import SessionDep
-from portal_api.web import access
+from portal_api.web import access, i18n
 from portal_api.web.auth import CheckedForm, Viewer
 from portal_api.web.listing import department_choices, english, list_response
 from portal_api.web.lists import visible_departments
-from portal_api.web.render import redirect, render
+from portal_api.web.render import locale_for, redirect, render
 
 router = APIRouter(prefix="/billing")
 
@@ -41,10 +42,11 @@ def _lang(viewer: Viewer) -> str:
 
 
 def _dept_names(session: SessionDep, viewer: Viewer) -> dict[int, str]:
-    en = viewer.locale == "en"
-    return {
-        d.id: (d.name_en or d.name) if en else d.name for d in session.scalars(select(Department))
-    }
+    return {d.id: i18n.local_name(d, viewer.locale) for d in session.scalars(select(Department))}
+
+
+def _provider_names(session: SessionDep, viewer: Viewer) -> dict[int, str]:
+    return {p.id: i18n.local_name(p, viewer.locale) for p in session.scalars(select(Provider))}
 
 
 @router.get("", response_class=HTMLResponse)
@@ -75,11 +77,13 @@ def bills(request: Request, session: SessionDep, viewer: access.BillingRead) -> 
             "alerts": budgets.list_alerts(session, scope=viewer.scope),
             "basis": AlertBasis,
             "names": _dept_names(session, viewer),
-            "yuan": yuan,
         },
         options={"department_id": department_choices(request, departments)},
         links={"number": "/billing/invoices/{row.id}"},
-        formats={"total": yuan, "month": lambda month: f"{month:%Y-%m}"},
+        formats={
+            "total": lambda amount: i18n.format_money(amount, locale_for(request, viewer)),
+            "month": lambda month: f"{month:%Y-%m}",
+        },
     )
 
 
@@ -91,7 +95,6 @@ def invoice_page(
     context = {
         "invoice": invoice,
         "names": _dept_names(session, viewer),
-        "yuan": yuan,
         "service": lambda code: service_label(code, _lang(viewer)),
     }
     return render(request, "billing/invoice.html", context, viewer=viewer)
@@ -128,7 +131,7 @@ def finance(request: Request, session: SessionDep, viewer: access.BillingWrite) 
         "basis": AlertBasis,
         "costs": costs,
         "names": _dept_names(session, viewer),
-        "yuan": yuan,
+        "providers": _provider_names(session, viewer),
         "suggested": f"{previous:%Y-%m}",
     }
     return render(request, "billing/finance.html", context, viewer=viewer)
@@ -155,12 +158,8 @@ def close(
 
 @router.get("/settlements", response_class=HTMLResponse)
 def settlements(request: Request, session: SessionDep, viewer: access.SettlementRead) -> Response:
-    from infra.inventory.models import Provider
-
-    providers = {p.id: p.name for p in session.scalars(select(Provider))}
     context = {
         "settlements": list_settlements(session, scope=viewer.scope),
-        "providers": providers,
-        "yuan": yuan,
+        "providers": _provider_names(session, viewer),
     }
     return render(request, "billing/settlements.html", context, viewer=viewer)

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from billing.invoices import queries as billing_queries
-from billing.invoices.render import yuan
 from billing.settlements.service import list_settlements
 from infra.audit import queries as audit_queries
 from infra.database import utcnow
@@ -111,7 +110,7 @@ def bill_block(home: Home) -> Block:
         if department_id is not None
         else billing_queries.DepartmentBilling(None, None, None)
     )
-    return Block("bill", {"bill": found, "yuan": yuan})
+    return Block("bill", {"bill": found})
 
 
 def incidents_block(home: Home) -> Block:
@@ -171,7 +170,7 @@ def audit_block(home: Home) -> Block:
 def close_block(home: Home) -> Block:
     today = home.now.astimezone(ZoneInfo(CITY_TIMEZONE)).date()
     state = billing_queries.close_state(home.session, scope=home.viewer.scope, today=today)
-    return Block("close", {"state": state, "alerts": state.alerts[:SHORT], "yuan": yuan})
+    return Block("close", {"state": state, "alerts": state.alerts[:SHORT]})
 
 
 def assessment_block(home: Home) -> Block:
@@ -202,7 +201,6 @@ def settlement_block(home: Home) -> Block:
         {
             "settlement": settlements[0] if settlements else None,
             "grade": signed[0] if signed else None,
-            "yuan": yuan,
         },
     )
 

@@ -50,11 +50,11 @@ from infra.tenancy.enums import Role
 from infra.tenancy.scope import Scope, scoped
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
-from portal_api.web import access
+from portal_api.web import access, i18n
 from portal_api.web.auth import Viewer
 from portal_api.web.listing import department_choices, english, list_response
 from portal_api.web.lists import PAGE_SIZE, Pager, opt_enum, opt_int, visible_departments
-from portal_api.web.render import render
+from portal_api.web.render import locale_for, render
 
 router = APIRouter(prefix="/inventory")
 # Provider data (providers, contracts, cloud sites, racks, hosts) is also a provider
@@ -65,7 +65,7 @@ router = APIRouter(prefix="/inventory")
 class Column:
     label: str
     attr: str
-    kind: str = "text"  # text | enum | number | ref | link | terms
+    kind: str = "text"  # text | enum | number | money | ref | link | terms
     ref: str = ""  # lookup table for "ref" columns
     href: str = ""  # "/inventory/racks/{}" for "link" columns (formatted with the value)
 
@@ -120,7 +120,7 @@ TABLES = {
             Column(N_("Provider"), "provider_id", "ref", ref="providers"),
             Column(N_("Starts on"), "starts_on"),
             Column(N_("Ends on"), "ends_on"),
-            Column(N_("Monthly fee (CNY)"), "monthly_fee", "number"),
+            Column(N_("Monthly fee (CNY)"), "monthly_fee", "money"),
             Column(N_("SLA terms"), "sla_terms", "terms"),
         ],
         [Filter("provider_id", N_("Provider"), ref="providers")],
@@ -275,14 +275,12 @@ TABLES = {
 }
 
 
-def _lookups(session: Session, scope: Scope) -> dict[str, dict[Any, str]]:
-    """Names for the ids a list shows (and the options of its filters)."""
+def _lookups(session: Session, scope: Scope, locale: str) -> dict[str, dict[Any, str]]:
+    """Names for the ids a list shows (and the options of its filters), in ``locale``."""
     sites = session.execute(
         scoped(select(Site.id, Site.code, Site.name), scope, Site).order_by(Site.code)
     ).all()
-    providers = session.execute(
-        scoped(select(Provider.id, Provider.code, Provider.name), scope, Provider)
-    ).all()
+    providers = session.scalars(scoped(select(Provider), scope, Provider)).all()
     racks = session.execute(
         scoped(select(Rack.id, Rack.name, Site.code), scope, Rack).join(
             Site, Rack.site_id == Site.id
@@ -290,9 +288,11 @@ def _lookups(session: Session, scope: Scope) -> dict[str, dict[Any, str]]:
     ).all()
     return {
         "sites": {i: f"{code} · {name}" for i, code, name in sites},
-        "providers": {i: name for i, _, name in providers},
+        "providers": {p.id: i18n.local_name(p, locale) for p in providers},
         "racks": {i: f"{site} {name}" for i, name, site in racks},
-        "departments": {d.id: d.name for d in visible_departments(session, scope)},
+        "departments": {
+            d.id: i18n.local_name(d, locale) for d in visible_departments(session, scope)
+        },
     }
 
 
@@ -339,7 +339,7 @@ def list_page(
         filters=chosen,
     )
     params = {name: "" if value is None else str(value) for name, value in chosen.items()}
-    refs = _lookups(session, viewer.scope)
+    refs = _lookups(session, viewer.scope, locale_for(request, viewer))
     if table.model is Subnet:
         usage = queries.subnet_usage(session, [row.id for row in found.items])
         refs["subnet_usage"] = {key: f"{used} / {size:,}" for key, (used, size) in usage.items()}
@@ -370,7 +370,7 @@ def _listed(request: Request, session: Session, viewer: Viewer, table: Table) ->
     """A list drawn by the list component (sort, search, export); its read model joins the
     names the other lists look up."""
     spec, read_model = LISTED[table.path]
-    refs = _lookups(session, viewer.scope)
+    refs = _lookups(session, viewer.scope, locale_for(request, viewer))
 
     def options(ref: str) -> list[tuple[str, str]]:
         return [(str(key), text) for key, text in refs[ref].items()]

@@ -24,7 +24,7 @@ from portal_api.web import access, cookies, forms, i18n
 from portal_api.web.auth import CheckedForm, SignedIn, Viewer, require
 from portal_api.web.listing import EmptyAction, department_choices, english, list_response
 from portal_api.web.lists import visible_departments
-from portal_api.web.render import gettext_for, redirect, render
+from portal_api.web.render import gettext_for, locale_for, redirect, render
 
 router = APIRouter(prefix="/users")
 
@@ -89,6 +89,7 @@ def _form_page(
     user: User | None,
     status: int = 200,
 ) -> Response:
+    locale = locale_for(request, viewer)
     context = {
         "form": state,
         "user": user,
@@ -98,7 +99,7 @@ def _form_page(
         "global_department": viewer.scope.is_global,
         # Provider representatives are the cloud office's to create: only it picks a provider.
         "providers": [
-            (str(p.id), f"{p.name} ({p.code})")
+            (str(p.id), f"{i18n.local_name(p, locale)} ({p.code})")
             for p in session.scalars(select(Provider).order_by(Provider.code))
         ]
         if viewer.scope.is_global

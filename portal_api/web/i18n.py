@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 
 LOCALES: Final = ("zh_CN", "en")
 LOCALE_DIR: Final = Path(__file__).resolve().parent.parent / "locale"
@@ -86,8 +88,66 @@ def format_number(value: int, locale: str) -> str:
     return format_decimal(value, locale=locale)
 
 
-def format_time(value: dt.datetime | None, locale: str) -> str:
-    """A UTC timestamp in the locale's medium format, labelled as UTC."""
+class Named(Protocol):
+    """A department or a provider: a Chinese name, and perhaps an English one."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def name_en(self) -> str | None: ...
+
+
+def local_name(thing: Named | None, locale: str) -> str:
+    """The English name on English pages where there is one, else the (Chinese) name."""
+    if thing is None:
+        return ""
+    if locale == "en" and thing.name_en:
+        return thing.name_en
+    return thing.name
+
+
+def utc_offset_label(value: dt.datetime, zone: ZoneInfo) -> str:
+    """``UTC+08:00``: an offset cannot be misread the way ``CST`` can (China or US Central)."""
+    offset = _aware(value).astimezone(zone).utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # Stored times are UTC-aware by construction (infra/database.py); a naive one is UTC too.
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def format_time(
+    value: dt.datetime | None, locale: str, zone: ZoneInfo, length: str = "medium"
+) -> str:
+    """A stored (UTC) time shown in the display zone, labelled with that zone's offset."""
     if value is None:
         return "—"
-    return f"{format_datetime(value, 'medium', tzinfo=dt.UTC, locale=locale)} UTC"
+    local = format_datetime(_aware(value), length, tzinfo=zone, locale=locale)
+    return f"{local} {utc_offset_label(value, zone)}"
+
+
+def format_local_date(value: dt.datetime | None, locale: str, zone: ZoneInfo) -> str:
+    """The calendar day a stored (UTC) time falls on in the display zone."""
+    if value is None:
+        return "—"
+    return format_date(_aware(value).astimezone(zone).date(), "medium", locale=locale)
+
+
+def format_money(amount: Decimal | int | None, locale: str, places: int = 2) -> str:
+    """Yuan with the locale's separators, to the fen (``¥1,234.50``; English: ``CN¥1,234.50``);
+    ``places`` > 2 keeps up to that many decimals (unit prices below a fen).
+
+    Only exact amounts: a float would already have lost the fen, so it is refused."""
+    if amount is None:
+        return "—"
+    if isinstance(amount, float | bool) or not isinstance(amount, Decimal | int):
+        raise TypeError(f"money must be a Decimal, not {type(amount).__name__}")
+    if places <= 2:
+        return format_currency(Decimal(amount), "CNY", locale=locale)
+    pattern = "¤#,##0.00" + "#" * (places - 2)
+    return format_currency(Decimal(amount), "CNY", pattern, locale=locale, currency_digits=False)

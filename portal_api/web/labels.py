@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from infra.labels import N_, all_labelled, label_msgid
+from infra.labels import N_, all_labelled, label_msgid, raw_msgid
 
-__all__ = ["N_", "all_labelled", "label_msgid"]
+__all__ = ["N_", "all_labelled", "label_msgid", "raw_msgid"]

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -21,12 +22,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from infra.errors import GovcloudError
+from infra.inventory.enums import SlaTerm
 from infra.labels import N_
 from infra.tenancy.models import Department
+from infra.tenancy.requests.enums import RequestEvent
 from portal_api.domains import NAVIGATION
 from portal_api.web import cookies, i18n
 from portal_api.web.auth import Viewer, viewer_for_error_page
-from portal_api.web.labels import label_msgid
+from portal_api.web.labels import label_msgid, raw_msgid
 from portal_api.web.messages import error_page_text
 
 HERE: Final = Path(__file__).resolve().parent
@@ -69,17 +72,11 @@ def static_url(name: str) -> str:
     return f"/static/{name}?v={_static_versions().get(name, '0')}"
 
 
-def _department_name(department: Department | None, locale: str) -> str:
-    if department is None:
-        return ""
-    if locale == "en" and department.name_en:
-        return department.name_en
-    return department.name
-
-
 @cache
-def environment(locale: str) -> jinja2.Environment:
-    """The Jinja2 environment for one language."""
+def environment(locale: str, timezone: str = "Asia/Shanghai") -> jinja2.Environment:
+    """The Jinja2 environment for one language, showing times in ``timezone`` (an IANA name,
+    ``Settings.display_timezone``)."""
+    zone = ZoneInfo(timezone)
     translations = i18n.translations(locale)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -99,16 +96,41 @@ def environment(locale: str) -> jinja2.Environment:
 
     def department_options(departments: list[Department]) -> list[tuple[str, str]]:
         return [
-            (str(d.id), f"{_department_name(d, locale)} ({d.code}, {label(d.kind)})")
+            (str(d.id), f"{i18n.local_name(d, locale)} ({d.code}, {label(d.kind)})")
             for d in departments
         ]
 
+    def sla_term_rows(terms: dict[str, Any]) -> list[tuple[str, str]]:
+        """A contract's ``sla_terms`` as (translated term, value) rows; per-severity terms
+        are prefixed with their severity (``P1 · Response within (minutes)``)."""
+        rows: list[tuple[str, str]] = []
+        for key, value in terms.items():
+            name = translations.gettext(raw_msgid(SlaTerm, key))
+            if key == SlaTerm.SEVERITIES and isinstance(value, dict):
+                for severity, figures in value.items():
+                    for sub_key, sub_value in (figures or {}).items():
+                        sub_name = translations.gettext(raw_msgid(SlaTerm, sub_key))
+                        rows.append((f"{severity} · {sub_name}", str(sub_value)))
+            else:
+                rows.append((name, str(value)))
+        return rows
+
     env.filters["label"] = label
+    env.filters["request_event"] = lambda action: translations.gettext(
+        raw_msgid(RequestEvent, action)
+    )
+    env.globals["sla_term_rows"] = sla_term_rows
     env.globals["enum_options"] = enum_options
     env.globals["department_options"] = department_options
     env.filters["number"] = lambda value: i18n.format_number(value, locale)
-    env.filters["datetime"] = lambda value: i18n.format_time(value, locale)
-    env.filters["dept_name"] = lambda department: _department_name(department, locale)
+    env.filters["datetime"] = lambda value, length="medium": i18n.format_time(
+        value, locale, zone, length
+    )
+    env.filters["local_date"] = lambda value: i18n.format_local_date(value, locale, zone)
+    env.filters["money"] = lambda amount, places=2: i18n.format_money(amount, locale, places)
+    # Departments and providers alike (anything with ``name`` and ``name_en``).
+    env.filters["dept_name"] = lambda thing: i18n.local_name(thing, locale)
+    env.filters["local_name"] = env.filters["dept_name"]
     env.globals.update(
         static_url=static_url,
         locale=locale,
@@ -163,7 +185,7 @@ def render(
         "here": _here(request),
         **(context or {}),
     }
-    html = environment(locale).get_template(template).render(page)
+    html = environment(locale, settings.display_timezone).get_template(template).render(page)
     response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
     response.headers["Cache-Control"] = "no-store"
     if new_csrf_cookie is not None:

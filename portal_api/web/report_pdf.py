@@ -23,11 +23,16 @@ def chart_titles(locale: str) -> dict[str, str]:
     }
 
 
-def assessment_html(session: Session, row: ProviderAssessment, *, locale: str) -> str:
+def assessment_html(
+    session: Session, row: ProviderAssessment, *, locale: str, timezone: str
+) -> str:
+    """The report page; times in ``timezone`` (``Settings.display_timezone``)."""
     built = report.build(session, assessment=row, locale=locale, titles=chart_titles(locale))
-    template = environment(locale).get_template("assessments/report.html")
+    template = environment(locale, timezone).get_template("assessments/report.html")
     return template.render(a=row, report=built, charts=built.chart_uris())
 
 
-def assessment_pdf(session: Session, row: ProviderAssessment, *, locale: str) -> bytes:
-    return html_to_pdf(assessment_html(session, row, locale=locale))
+def assessment_pdf(
+    session: Session, row: ProviderAssessment, *, locale: str, timezone: str
+) -> bytes:
+    return html_to_pdf(assessment_html(session, row, locale=locale, timezone=timezone))

@@ -47,6 +47,47 @@ class RequestAction(StrEnum):
     WITHDRAW = "withdraw"
 
 
+class RequestEvent(StrEnum):
+    """Every ``action`` the audit log records about a request: its history's verbs."""
+
+    CREATE = "create"
+    SUBMIT = "submit"
+    SIGN = "sign"
+    APPROVE = "approve"
+    REJECT = "reject"
+    PLACE = "place"
+    UNPLACED = "unplaced"
+    ACTIVATE = "activate"
+    REMIND = "remind"
+    RENEW = "renew"
+    EXPIRE = "expire"
+    RELEASE = "release"
+    RELEASE_ALLOCATIONS = "release_allocations"
+    WITHDRAW = "withdraw"
+    ADOPT = "adopt"
+
+
+REQUEST_EVENT_LABELS: Final[dict[RequestEvent, str]] = labelled(
+    {
+        RequestEvent.CREATE: N_("Filed"),
+        RequestEvent.SUBMIT: N_("Submitted for approval"),
+        RequestEvent.SIGN: N_("Signed an approval step"),
+        RequestEvent.APPROVE: N_("Approved"),
+        RequestEvent.REJECT: N_("Rejected"),
+        RequestEvent.PLACE: N_("Placed on hosts"),
+        RequestEvent.UNPLACED: N_("Could not be placed"),
+        RequestEvent.ACTIVATE: N_("Marked as running"),
+        RequestEvent.REMIND: N_("Term-end reminder sent"),
+        RequestEvent.RENEW: N_("Term renewed"),
+        RequestEvent.EXPIRE: N_("Term expired"),
+        RequestEvent.RELEASE: N_("Released"),
+        RequestEvent.RELEASE_ALLOCATIONS: N_("Host allocations released"),
+        RequestEvent.WITHDRAW: N_("Withdrawn"),
+        RequestEvent.ADOPT: N_("Adopted from a migrated system"),
+    }
+)
+
+
 S, A = RequestState, RequestAction
 
 # The whole state machine: (state, action) -> next state.  Anything absent is forbidden.

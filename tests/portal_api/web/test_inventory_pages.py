@@ -183,7 +183,11 @@ def test_contracts_show_their_sla_terms_and_departments_see_their_applications(
             starts_on=dt.date(2026, 1, 1),
             ends_on=dt.date(2028, 12, 31),
             monthly_fee=Decimal("1850000.00"),
-            sla_terms={"availability_pct": "99.95", "recovery_hours": 4},
+            sla_terms={
+                "availability_pct": "99.95",
+                "recovery_hours": 4,
+                "severities": {"P1": {"response_minutes": 10}},
+            },
         ),
         actor=factories.SYSTEM,
     )
@@ -195,8 +199,11 @@ def test_contracts_show_their_sla_terms_and_departments_see_their_applications(
     session.commit()
     sign_in(client, world.users[Role.FINANCE])
     contracts = client.get("/inventory/contracts").text
-    assert "<dt>availability_pct</dt><dd>99.95</dd>" in contracts
-    assert "1,850,000" in contracts
+    # The terms in the page's language (labels beside SlaTerm), the fee as yuan.
+    assert "<dt>可用性（%）</dt><dd>99.95</dd>" in contracts
+    assert "<dt>P1 · 响应时限（分钟）</dt><dd>10</dd>" in contracts
+    assert "availability_pct" not in contracts
+    assert "¥1,850,000.00" in contracts
     assert len(rows(client.get("/inventory/applications").text, "applications")) == 2
     client.cookies.clear()
     sign_in(client, world.users[Role.DEPARTMENT_USER])
