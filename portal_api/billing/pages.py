@@ -19,6 +19,7 @@ from billing.costs.service import cost_report
 from billing.invoices import budgets
 from billing.invoices import jobs as close_jobs
 from billing.invoices.enums import AlertBasis
+from billing.invoices.flows import check_closable
 from billing.invoices.models import BillingPeriod
 from billing.invoices.render import canonical_csv, invoice_pdf, service_label, yuan
 from billing.invoices.service import get_invoice, list_invoices, month_start
@@ -130,6 +131,7 @@ def close(
         month = dt.date.fromisoformat(f"{raw}-01")
     except ValueError:
         return redirect(request, "/billing/finance", "Enter a month as YYYY-MM.", kind="info")
+    check_closable(month)  # a month that has not ended is refused here, in the page's language
     job = submit_job(
         session,
         kind=close_jobs.CLOSE_KIND,
