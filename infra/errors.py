@@ -52,16 +52,18 @@ class Thing(StrEnum):
     """What an error names (``not_found_named``'s ``what``, ``in_use``'s ``items``), so that
     pages say it in their language by its label."""
 
-    DEPARTMENT = "department"
-    SUB_DEPARTMENTS = "sub-departments"
-    USERS = "users"
-    QUOTAS = "quotas"
-    PROVIDER = "provider"
-    REQUEST_ITEM = "request item"
-    INVOICE_LINE = "invoice line"
-    HOST = "host"
-    RACK = "rack"
-    SITE = "site"
+    DEPARTMENT = "thing.department"
+    SUB_DEPARTMENTS = "thing.sub_departments"
+    USERS = "thing.users"
+    QUOTAS = "thing.quotas"
+    PROVIDER = "thing.provider"
+    REQUEST_ITEM = "thing.request_item"
+    INVOICE_LINE = "thing.invoice_line"
+
+    @property
+    def english(self) -> str:
+        """How the English ``message`` names it (the label, untranslated)."""
+        return THING_LABELS[self]
 
 
 THING_LABELS: Final = labelled(
@@ -73,9 +75,6 @@ THING_LABELS: Final = labelled(
         Thing.PROVIDER: N_("provider"),
         Thing.REQUEST_ITEM: N_("request item"),
         Thing.INVOICE_LINE: N_("invoice line"),
-        Thing.HOST: N_("host"),
-        Thing.RACK: N_("rack"),
-        Thing.SITE: N_("site"),
     }
 )
 

@@ -172,7 +172,7 @@ def delete_department(session: Session, *, scope: Scope, department_id: int, act
         if session.scalar(count_query):
             raise Conflict(
                 "department_id",
-                f"department {department.code!r} still has {what.value}",
+                f"department {department.code!r} still has {what.english}",
                 code=IN_USE,
                 params={"value": department.code, "items": what},
             )
