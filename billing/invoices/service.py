@@ -235,7 +235,7 @@ def issue_credit_note(
                 f"lines.{index}.position",
                 f"no line {item.position}",
                 code=NOT_FOUND_NAMED,
-                params={"what": Thing.INVOICE_LINE, "value": item.position},
+                params={"what": Thing.INVOICE_LINE, "value": str(item.position)},
             )
         left = source.amount - credited.get(item.position, Decimal(0))
         if item.amount > left:

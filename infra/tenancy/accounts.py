@@ -97,7 +97,7 @@ def _check_membership(
                 "department_id",
                 f"department {department_id} does not exist",
                 code=NOT_FOUND_NAMED,
-                params={"what": Thing.DEPARTMENT, "value": department_id},
+                params={"what": Thing.DEPARTMENT, "value": str(department_id)},
             )
     elif department_id is not None:
         raise InvalidInput.one(
@@ -127,7 +127,7 @@ def _check_provider(session: Session, *, role: Role, provider_id: int | None) ->
                 "provider_id",
                 f"provider {provider_id} does not exist",
                 code=NOT_FOUND_NAMED,
-                params={"what": Thing.PROVIDER, "value": provider_id},
+                params={"what": Thing.PROVIDER, "value": str(provider_id)},
             )
     elif provider_id is not None:
         raise InvalidInput.one(

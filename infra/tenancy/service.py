@@ -95,7 +95,7 @@ def _check_parent(
             "parent_id",
             f"department {parent_id} does not exist",
             code=NOT_FOUND_NAMED,
-            params={"what": Thing.DEPARTMENT, "value": parent_id},
+            params={"what": Thing.DEPARTMENT, "value": str(parent_id)},
         )
     if parent.kind is not wanted:
         raise InvalidInput.one(
@@ -103,7 +103,12 @@ def _check_parent(
             f"a {kind.value}'s parent must be a {wanted.value}, "
             f"department {parent_id} is a {parent.kind.value}",
             code=PARENT_KIND,
-            params={"kind": kind, "wanted": wanted, "parent_id": parent_id, "actual": parent.kind},
+            params={
+                "kind": kind,
+                "wanted": wanted,
+                "parent_id": str(parent_id),
+                "actual": parent.kind,
+            },
         )
 
 

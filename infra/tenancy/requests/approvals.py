@@ -168,7 +168,7 @@ def create_rule(session: Session, *, data: ApprovalRuleCreate, actor: Actor) -> 
             "department_id",
             f"department {data.department_id} does not exist",
             code=NOT_FOUND_NAMED,
-            params={"what": Thing.DEPARTMENT, "value": data.department_id},
+            params={"what": Thing.DEPARTMENT, "value": str(data.department_id)},
         )
     clash = session.scalar(
         select(ApprovalRule.id).where(

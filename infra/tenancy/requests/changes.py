@@ -46,7 +46,7 @@ def create_change(
             "request_id",
             f"change request {pending} for request {target.id} is open",
             code=CHANGE_OPEN,
-            params={"change": pending},
+            params={"change": str(pending)},
         )
     by_id = {item.id: item for item in target.items}
     items = []
@@ -57,7 +57,7 @@ def create_change(
                 f"items[{index}].target_item_id",
                 f"request {target.id} has no item {delta.target_item_id}",
                 code=NOT_FOUND_NAMED,
-                params={"what": Thing.REQUEST_ITEM, "value": delta.target_item_id},
+                params={"what": Thing.REQUEST_ITEM, "value": str(delta.target_item_id)},
             )
         for resource in QUANTITIES:
             after = item.quantity(resource) + getattr(delta, resource)

@@ -231,7 +231,7 @@ def create_request(
             "department_id",
             f"department {department_id} does not exist",
             code=NOT_FOUND_NAMED,
-            params={"what": Thing.DEPARTMENT, "value": department_id},
+            params={"what": Thing.DEPARTMENT, "value": str(department_id)},
         )
     rules.check_term(wanted_by=data.wanted_by, ends_on=data.ends_on)
     items = [RequestItem(**item.model_dump()) for item in data.items]
