@@ -66,6 +66,7 @@ def _incident(twice: Callable[..., object], first: Callable[..., object]) -> Rai
         provider = mf.provider(session)
         service = mf.service(session, dept=w.own, prov=provider)
         row = incidents.open_from_probe(session, service=service, error="timeout", at=utcnow())
+        assert row is not None
         own = Scope.provider(provider.id)  # only the provider's representatives handle it
         first(session, incident_id=row.id, actor=SYSTEM, scope=own)
         twice(session, incident_id=row.id, actor=SYSTEM, scope=own)
@@ -124,7 +125,10 @@ RAISE_SITES: dict[str, tuple[Raiser, str]] = {
         _incident(incidents.acknowledge, incidents.acknowledge),
         "incident_not_open",
     ),
-    "incident resolved twice": (_incident(incidents.resolve, incidents.resolve), "incident_resolved"),
+    "incident resolved twice": (
+        _incident(incidents.resolve, incidents.resolve),
+        "incident_resolved",
+    ),
     "closing a month not over": (
         lambda s, w: check_closable(dt.date(2099, 1, 1)),
         "billing.period.not_over",
@@ -151,7 +155,8 @@ def test_a_converted_raise_site_is_said_in_chinese(
     for said_code, english, params in problems:
         msgid = MESSAGES[said_code]
         translated = chinese.get(msgid)
-        assert translated is not None and translated.string, f"{msgid!r} not in zh_CN"
+        assert translated is not None, f"{msgid!r} not in zh_CN"
+        assert translated.string, f"{msgid!r} untranslated in zh_CN"
         assert set(PLACEHOLDER.findall(msgid)) == set(params), (msgid, params)
         assert set(PLACEHOLDER.findall(str(translated.string))) == set(params)
         text = messages.say(said_code, english, params, zh)
@@ -212,6 +217,7 @@ def test_handling_a_handled_incident_is_refused_in_chinese(
     provider = mf.provider(session)
     service = mf.service(session, dept=world.own, prov=provider)
     row = incidents.open_from_probe(session, service=service, error="timeout", at=utcnow())
+    assert row is not None
     rep = factories.user(session, role=Role.PROVIDER_REP)
     rep.provider_id = provider.id
     session.commit()
