@@ -25,6 +25,7 @@ from infra.tenancy.requests import rules, running
 from infra.tenancy.requests import service as requests
 from infra.tenancy.schemas import DepartmentCreate, DepartmentUpdate, UserCreate
 from infra.tenancy.scope import Scope
+from monitoring.assessment.quarters import quarter_period
 from monitoring.incidents import service as incidents
 from portal_api.web import i18n, messages
 from tests import factories
@@ -129,6 +130,7 @@ RAISE_SITES: dict[str, tuple[Raiser, str]] = {
         _incident(incidents.resolve, incidents.resolve),
         "incident_resolved",
     ),
+    "quarter misspelt": (lambda s, w: quarter_period("2026-Q3"), "quarter_format"),
     "closing a month not over": (
         lambda s, w: check_closable(dt.date(2099, 1, 1)),
         "billing.period.not_over",
