@@ -15,9 +15,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Final
 
-from infra.labels import N_
+from infra.labels import N_, labelled
 
 MESSAGES: Final[dict[str, str]] = {}
 
@@ -33,6 +34,49 @@ def says(code: str, msgid: str) -> str:
 NOT_OFFERED = says("not_offered", N_("Choose one of the offered options."))
 ABOVE_MAXIMUM = says("above_maximum", N_("Enter a number of at most %(maximum)s."))
 BETWEEN = says("between", N_("Enter a whole number from %(minimum)s to %(maximum)s."))
+
+# Generic codes (branch errors2): a handful of sentences with params, shared by many raise sites.
+REQUIRED = says("required", N_("This field is required."))
+AT_LEAST_CHARS = says("at_least_chars", N_("Enter at least %(count)s characters."))
+AT_MOST_CHARS = says("at_most_chars", N_("Enter at most %(count)s characters."))
+NOT_FOUND_NAMED = says("not_found_named", N_("There is no %(what)s %(value)s."))
+IN_USE = says("in_use", N_("%(value)s still has %(items)s: remove them first."))
+WRONG_STATE = says("wrong_state", N_("Not possible now: it is %(state)s."))
+AFTER_DATE = says("after_date", N_("Enter a date after %(date)s."))
+NOT_IN_PAST = says("not_in_past", N_("Enter a date no earlier than today, %(today)s."))
+AT_MOST_DAYS = says("at_most_days", N_("A term lasts at most %(days)s days."))
+AT_MOST_AMOUNT = says("at_most_amount", N_("Enter an amount of at most %(maximum)s."))
+
+
+class Thing(StrEnum):
+    """What an error names (``not_found_named``'s ``what``, ``in_use``'s ``items``), so that
+    pages say it in their language by its label."""
+
+    DEPARTMENT = "thing.department"
+    SUB_DEPARTMENTS = "thing.sub_departments"
+    USERS = "thing.users"
+    QUOTAS = "thing.quotas"
+    PROVIDER = "thing.provider"
+    REQUEST_ITEM = "thing.request_item"
+    INVOICE_LINE = "thing.invoice_line"
+
+    @property
+    def english(self) -> str:
+        """How the English ``message`` names it (the label, untranslated)."""
+        return THING_LABELS[self]
+
+
+THING_LABELS: Final = labelled(
+    {
+        Thing.DEPARTMENT: N_("department"),
+        Thing.SUB_DEPARTMENTS: N_("sub-departments"),
+        Thing.USERS: N_("users"),
+        Thing.QUOTAS: N_("quotas"),
+        Thing.PROVIDER: N_("provider"),
+        Thing.REQUEST_ITEM: N_("request item"),
+        Thing.INVOICE_LINE: N_("invoice line"),
+    }
+)
 
 
 class GovcloudError(Exception):
@@ -101,10 +145,17 @@ class Conflict(GovcloudError):
     code = "conflict"
 
     def __init__(
-        self, field_name: str, message: str, *, params: Mapping[str, Any] | None = None
+        self,
+        field_name: str,
+        message: str,
+        *,
+        code: str | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self.field = field_name
         self.detail = message
+        if code is not None:
+            self.code = code  # a generic code (``in_use``, ``wrong_state``) for this one raise
         super().__init__(f"{field_name}: {message}", params=params)
 
     def field_problems(self) -> list[FieldProblem]:

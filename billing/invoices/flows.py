@@ -46,6 +46,13 @@ from infra.database import serialize_on, utcnow
 from infra.settings import get_settings
 
 
+def check_closable(month: dt.date, *, now: dt.datetime | None = None) -> None:
+    """Refuse (``PeriodNotOver``) a month that has not ended: the close page asks before it
+    starts the job, the job asks again."""
+    if month_bounds(month_start(month))[1] > (now or utcnow()):
+        raise PeriodNotOver(month_start(month))
+
+
 def close_month(
     session: Session,
     *,
@@ -62,8 +69,7 @@ def close_month(
     if period is not None and period.status is PeriodStatus.CLOSED:
         return dict(period.summary or {}, already_closed=True)
     start, end = month_bounds(month)
-    if end > (now or utcnow()):
-        raise PeriodNotOver(month)
+    check_closable(month, now=now)
     source = source or MeasuredTrafficSource(session)
     measured = source.measured_days(start=start, end=end)
     rows = metered_rows(session, start=start, end=end, measured=measured)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from billing.invoices.enums import InvoiceKind, LineCategory, PeriodStatus
+from billing.invoices.exceptions import ONLY_INVOICES_CREDITED
 from billing.invoices.models import BillingPeriod, Invoice, InvoiceLine
 from billing.invoices.render import canonical_csv, content_hash
 from billing.invoices.schemas import CreditNoteCreate
@@ -28,7 +29,7 @@ from billing.rating.engine import rate, usage_table
 from billing.rating.schemas import FIXED_TIER, RatedLine
 from infra.audit.actor import Actor
 from infra.audit.service import record
-from infra.errors import InvalidInput, NotFound
+from infra.errors import AT_MOST_AMOUNT, NOT_FOUND_NAMED, InvalidInput, NotFound, Thing
 from infra.inventory.enums import NetworkZone
 from infra.schedules.types import CITY_TIMEZONE
 from infra.tenancy.scope import Scope
@@ -221,18 +222,28 @@ def issue_credit_note(
     """Correct an issued invoice: a credit note of negative lines against named positions."""
     original = get_invoice(session, invoice_id=invoice_id, scope=Scope.everything())
     if original.kind is not InvoiceKind.INVOICE:
-        raise InvalidInput.one("invoice_id", "only an invoice can be credited")
+        raise InvalidInput.one(
+            "invoice_id", "only an invoice can be credited", code=ONLY_INVOICES_CREDITED
+        )
     by_position = {line.position: line for line in original.lines}
     credited = _credited_so_far(session, original.id)
     lines: list[InvoiceLine] = []
     for index, item in enumerate(data.lines):
         source = by_position.get(item.position)
         if source is None:
-            raise InvalidInput.one(f"lines.{index}.position", f"no line {item.position}")
+            raise InvalidInput.one(
+                f"lines.{index}.position",
+                f"no line {item.position}",
+                code=NOT_FOUND_NAMED,
+                params={"what": Thing.INVOICE_LINE, "value": str(item.position)},
+            )
         left = source.amount - credited.get(item.position, Decimal(0))
         if item.amount > left:
             raise InvalidInput.one(
-                f"lines.{index}.amount", f"at most {left} can still be credited on this line"
+                f"lines.{index}.amount",
+                f"at most {left} can still be credited on this line",
+                code=AT_MOST_AMOUNT,
+                params={"maximum": left},
             )
         lines.append(
             InvoiceLine(

@@ -5,6 +5,11 @@ from __future__ import annotations
 from infra.errors import Conflict, says
 from infra.labels import N_
 
+STACK_UNBUILDABLE = says(
+    "stack_unbuildable",
+    N_("The stack of department %(code)s cannot be built: its code breaks the naming rules."),
+)
+
 
 class RunInProgress(Conflict):
     """A stack runs one operation at a time."""

@@ -18,7 +18,7 @@ from infra.jobs.enums import JobStatus
 from infra.jobs.models import Job
 from infra.jobs.service import submit_job
 from infra.provisioning.enums import StackOperation, StackRunStatus
-from infra.provisioning.exceptions import RunInProgress
+from infra.provisioning.exceptions import STACK_UNBUILDABLE, RunInProgress
 from infra.provisioning.models import StackState
 from infra.provisioning.pulumi_adapter import RunResult
 from infra.provisioning.schemas import StackStatusRead
@@ -69,7 +69,12 @@ def tenancy_config(
             user_group=f"{prefix}:{department.code}:user",
         )
     except ValueError as exc:  # a code stored before the naming rules: refused, never a 500
-        raise Conflict("code", f"the department's stack cannot be built: {exc}") from exc
+        raise Conflict(
+            "code",
+            f"the department's stack cannot be built: {exc}",
+            code=STACK_UNBUILDABLE,
+            params={"code": department.code},
+        ) from exc
 
 
 def stack_notes(session: Session, *, department: Department, state: StackState | None) -> list[str]:

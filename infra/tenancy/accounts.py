@@ -12,11 +12,25 @@ from sqlalchemy.orm import Session, joinedload
 from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
 from infra.database import utcnow
-from infra.errors import InvalidInput, NameTaken, NotFound, PermissionDenied
+from infra.errors import (
+    NOT_FOUND_NAMED,
+    REQUIRED,
+    InvalidInput,
+    NameTaken,
+    NotFound,
+    PermissionDenied,
+    Thing,
+)
 from infra.schemas import Page, PageParams
 from infra.tenancy.enums import Role
+from infra.tenancy.exceptions import (
+    ROLE_NEEDS_DEPARTMENT,
+    ROLE_NEEDS_PROVIDER,
+    ROLE_WITHOUT_DEPARTMENT,
+    ROLE_WITHOUT_PROVIDER,
+)
 from infra.tenancy.models import ApiToken, Department, User
-from infra.tenancy.passwords import dummy_hash, hash_password, password_problem, verify_password
+from infra.tenancy.passwords import dummy_hash, hash_password, password_refusal, verify_password
 from infra.tenancy.schemas import UserCreate, UserRead, UserUpdate
 from infra.tenancy.scope import Scope
 
@@ -72,12 +86,25 @@ def _check_membership(
 ) -> None:
     if role.is_department_role:
         if department_id is None:
-            raise InvalidInput.one("department_id", f"a {role.value} must belong to a department")
+            raise InvalidInput.one(
+                "department_id",
+                f"a {role.value} must belong to a department",
+                code=ROLE_NEEDS_DEPARTMENT,
+                params={"role": role},
+            )
         if not scope.allows(department_id) or session.get(Department, department_id) is None:
-            raise InvalidInput.one("department_id", f"department {department_id} does not exist")
+            raise InvalidInput.one(
+                "department_id",
+                f"department {department_id} does not exist",
+                code=NOT_FOUND_NAMED,
+                params={"what": Thing.DEPARTMENT, "value": str(department_id)},
+            )
     elif department_id is not None:
         raise InvalidInput.one(
-            "department_id", f"a {role.value} works for the cloud office, not one department"
+            "department_id",
+            f"a {role.value} works for the cloud office, not one department",
+            code=ROLE_WITHOUT_DEPARTMENT,
+            params={"role": role},
         )
 
 
@@ -88,13 +115,26 @@ def _check_provider(session: Session, *, role: Role, provider_id: int | None) ->
     """A provider representative speaks for exactly one provider; nobody else for any."""
     if role is Role.PROVIDER_REP:
         if provider_id is None:
-            raise InvalidInput.one("provider_id", "a provider_rep must belong to a provider")
+            raise InvalidInput.one(
+                "provider_id",
+                "a provider_rep must belong to a provider",
+                code=ROLE_NEEDS_PROVIDER,
+                params={"role": role},
+            )
         found = session.scalar(select(_PROVIDERS.c.id).where(_PROVIDERS.c.id == provider_id))
         if found is None:
-            raise InvalidInput.one("provider_id", f"provider {provider_id} does not exist")
+            raise InvalidInput.one(
+                "provider_id",
+                f"provider {provider_id} does not exist",
+                code=NOT_FOUND_NAMED,
+                params={"what": Thing.PROVIDER, "value": str(provider_id)},
+            )
     elif provider_id is not None:
         raise InvalidInput.one(
-            "provider_id", f"only a provider_rep belongs to a provider, not a {role.value}"
+            "provider_id",
+            f"only a provider_rep belongs to a provider, not a {role.value}",
+            code=ROLE_WITHOUT_PROVIDER,
+            params={"role": role},
         )
 
 
@@ -106,8 +146,8 @@ def _check_grant(actor: Actor, role: Role) -> None:
 def create_user(session: Session, *, scope: Scope, data: UserCreate, actor: Actor) -> User:
     """Create an account with a hashed password."""
     _check_grant(actor, data.role)
-    if problem := password_problem(data.password, username=data.username):
-        raise InvalidInput.one("password", problem)
+    if problem := password_refusal(data.password, username=data.username):
+        raise InvalidInput(problem)
     _check_membership(session, scope=scope, role=data.role, department_id=data.department_id)
     _check_provider(session, role=data.role, provider_id=data.provider_id)
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
@@ -145,7 +185,7 @@ def update_user(
     changes = data.model_dump(exclude_unset=True)
     for key in ("display_name", "is_active", "locale", "role"):
         if key in changes and changes[key] is None:
-            raise InvalidInput.one(key, "may not be null")
+            raise InvalidInput.one(key, "may not be null", code=REQUIRED)
     if user.role not in grantable_roles(_role_of(actor)):
         raise PermissionDenied(f"user: a {actor.role} may not change a {user.role.value}")
     role = changes.get("role") or user.role
@@ -161,8 +201,8 @@ def update_user(
         _check_provider(session, role=role, provider_id=provider_id)
     before = snapshot(user)
     password = changes.pop("password", None)
-    if password is not None and (problem := password_problem(password, username=user.username)):
-        raise InvalidInput.one("password", problem)
+    if password is not None and (problem := password_refusal(password, username=user.username)):
+        raise InvalidInput(problem)
     for key, value in changes.items():
         setattr(user, key, value)
     if password is not None:

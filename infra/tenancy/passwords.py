@@ -8,6 +8,8 @@ from importlib.resources import files
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from infra.errors import AT_LEAST_CHARS, AT_MOST_CHARS, FieldProblem, says
+from infra.labels import N_
 from infra.settings import get_settings
 
 
@@ -56,18 +58,39 @@ def common_passwords() -> frozenset[str]:
     )
 
 
-def password_problem(password: str, *, username: str | None = None) -> str | None:
+PASSWORD_HAS_USERNAME = says(
+    "password_has_username", N_("A password must not contain the username.")
+)
+PASSWORD_COMMON = says("password_common", N_("This password is well known: choose another."))
+PASSWORD_FEW_CHARACTERS = says(
+    "password_few_characters", N_("This password uses too few different characters.")
+)
+
+
+def password_refusal(password: str, *, username: str | None = None) -> FieldProblem | None:
     """Why ``password`` may not be used, or None: at least 12 characters, not the username
     (nor containing it), not a well-known password."""
+
+    def refused(message: str, code: str, **params: object) -> FieldProblem:
+        return FieldProblem("password", message, code, params)
+
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"at least {MIN_PASSWORD_LENGTH} characters"
+        count = MIN_PASSWORD_LENGTH
+        return refused(f"at least {count} characters", AT_LEAST_CHARS, count=count)
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"at most {MAX_PASSWORD_LENGTH} characters"
+        count = MAX_PASSWORD_LENGTH
+        return refused(f"at most {count} characters", AT_MOST_CHARS, count=count)
     lowered = password.lower()
     if username and username.lower() in lowered:
-        return "must not contain the username"
+        return refused("must not contain the username", PASSWORD_HAS_USERNAME)
     if lowered in common_passwords() or lowered.rstrip("0123456789!.") in common_passwords():
-        return "is a well-known password: choose another"
+        return refused("is a well-known password: choose another", PASSWORD_COMMON)
     if len(set(password)) < 4:
-        return "uses too few different characters"
+        return refused("uses too few different characters", PASSWORD_FEW_CHARACTERS)
     return None
+
+
+def password_problem(password: str, *, username: str | None = None) -> str | None:
+    """:func:`password_refusal`'s English message, or None."""
+    refusal = password_refusal(password, username=username)
+    return refusal.message if refusal else None

@@ -8,12 +8,29 @@ from sqlalchemy.orm import Session
 from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
 from infra.database import utcnow
-from infra.errors import ABOVE_MAXIMUM, Conflict, InvalidInput, NameTaken, NotFound
+from infra.errors import (
+    ABOVE_MAXIMUM,
+    IN_USE,
+    NOT_FOUND_NAMED,
+    REQUIRED,
+    Conflict,
+    InvalidInput,
+    NameTaken,
+    NotFound,
+    Thing,
+)
 from infra.events.service import publish
 from infra.schemas import Page, PageParams
 from infra.tenancy.enums import QUOTA_MAXIMUM, DepartmentKind
 from infra.tenancy.events import QuotaChanged
-from infra.tenancy.exceptions import NO_SUCH_DEPARTMENT, ZONE_NOT_SHARED, QuotaExists
+from infra.tenancy.exceptions import (
+    HAS_NO_PARENT,
+    NEEDS_PARENT,
+    NO_SUCH_DEPARTMENT,
+    PARENT_KIND,
+    ZONE_NOT_SHARED,
+    QuotaExists,
+)
 from infra.tenancy.models import Department, Quota, User
 from infra.tenancy.schemas import (
     DepartmentCreate,
@@ -58,18 +75,40 @@ def _check_parent(
     wanted = kind.parent_kind
     if wanted is None:
         if parent_id is not None:
-            raise InvalidInput.one("parent_id", f"a {kind.value} has no parent")
+            raise InvalidInput.one(
+                "parent_id",
+                f"a {kind.value} has no parent",
+                code=HAS_NO_PARENT,
+                params={"kind": kind},
+            )
         return
     if parent_id is None:
-        raise InvalidInput.one("parent_id", f"a {kind.value} needs a parent {wanted.value}")
+        raise InvalidInput.one(
+            "parent_id",
+            f"a {kind.value} needs a parent {wanted.value}",
+            code=NEEDS_PARENT,
+            params={"kind": kind, "wanted": wanted},
+        )
     parent = session.get(Department, parent_id)
     if parent is None or parent.id == self_id:
-        raise InvalidInput.one("parent_id", f"department {parent_id} does not exist")
+        raise InvalidInput.one(
+            "parent_id",
+            f"department {parent_id} does not exist",
+            code=NOT_FOUND_NAMED,
+            params={"what": Thing.DEPARTMENT, "value": str(parent_id)},
+        )
     if parent.kind is not wanted:
         raise InvalidInput.one(
             "parent_id",
             f"a {kind.value}'s parent must be a {wanted.value}, "
             f"department {parent_id} is a {parent.kind.value}",
+            code=PARENT_KIND,
+            params={
+                "kind": kind,
+                "wanted": wanted,
+                "parent_id": str(parent_id),
+                "actual": parent.kind,
+            },
         )
 
 
@@ -107,7 +146,7 @@ def update_department(
             session, kind=department.kind, parent_id=changes["parent_id"], self_id=department.id
         )
     if "name" in changes and changes["name"] is None:
-        raise InvalidInput.one("name", "may not be empty")
+        raise InvalidInput.one("name", "may not be empty", code=REQUIRED)
     for key, value in changes.items():
         setattr(department, key, value)
     session.flush()
@@ -130,13 +169,18 @@ def delete_department(session: Session, *, scope: Scope, department_id: int, act
     """Remove a department that nothing refers to any more."""
     department = get_department(session, scope=scope, department_id=department_id)
     references = {
-        "sub-departments": select(func.count()).where(Department.parent_id == department.id),
-        "users": select(func.count()).where(User.department_id == department.id),
-        "quotas": select(func.count()).where(Quota.department_id == department.id),
+        Thing.SUB_DEPARTMENTS: select(func.count()).where(Department.parent_id == department.id),
+        Thing.USERS: select(func.count()).where(User.department_id == department.id),
+        Thing.QUOTAS: select(func.count()).where(Quota.department_id == department.id),
     }
     for what, count_query in references.items():
         if session.scalar(count_query):
-            raise Conflict("department_id", f"department {department.code!r} still has {what}")
+            raise Conflict(
+                "department_id",
+                f"department {department.code!r} still has {what.english}",
+                code=IN_USE,
+                params={"value": department.code, "items": what},
+            )
     before = snapshot(department)
     session.delete(department)
     session.flush()

@@ -11,12 +11,25 @@ from sqlalchemy.orm import Session
 
 from infra.audit.actor import Actor
 from infra.audit.service import record
-from infra.errors import FieldProblem, InvalidInput, NotFound
+from infra.errors import (
+    AT_MOST_AMOUNT,
+    AT_MOST_CHARS,
+    NOT_OFFERED,
+    REQUIRED,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+)
 from infra.inventory.models import Provider
 from infra.tenancy.models import Department
 from infra.tenancy.scope import Scope
 from monitoring.assessment.enums import AssessmentStatus
-from monitoring.assessment.exceptions import AssessmentLocked
+from monitoring.assessment.exceptions import (
+    ANSWER_ONE_TO_FIVE,
+    AT_MOST_DECIMALS,
+    NOT_NEGATIVE,
+    AssessmentLocked,
+)
 from monitoring.assessment.models import EvidenceEntry, ProviderAssessment, SurveyResponse
 from monitoring.assessment.quarters import quarter_period
 from monitoring.assessment.sources import BONUS_SOURCE, SOURCES, Origin
@@ -66,19 +79,36 @@ def enter_evidence(
     problems: list[FieldProblem] = []
     if source not in ENTERABLE:
         problems.append(
-            FieldProblem("source", f"one of {', '.join(sorted(ENTERABLE))} (others are computed)")
+            FieldProblem(
+                "source",
+                f"one of {', '.join(sorted(ENTERABLE))} (others are computed)",
+                NOT_OFFERED,
+            )
         )
     if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
-        problems.append(FieldProblem("value", "a decimal number of at least 0"))
+        problems.append(FieldProblem("value", "a decimal number of at least 0", NOT_NEGATIVE))
     elif source in SOURCES and SOURCES[source].unit == "%" and value > 100:
-        problems.append(FieldProblem("value", "a percentage is at most 100"))
+        problems.append(
+            FieldProblem("value", "a percentage is at most 100", AT_MOST_AMOUNT, {"maximum": 100})
+        )
     elif source == BONUS_SOURCE and value > 5:
-        problems.append(FieldProblem("value", "a bonus is at most 5 points"))
+        problems.append(
+            FieldProblem("value", "a bonus is at most 5 points", AT_MOST_AMOUNT, {"maximum": 5})
+        )
     elif value != value.quantize(Decimal("0.0001")):
-        problems.append(FieldProblem("value", "at most four decimal places"))
+        problems.append(
+            FieldProblem("value", "at most four decimal places", AT_MOST_DECIMALS, {"places": 4})
+        )
     text = note.strip()
     if not 1 <= len(text) <= 2000:
-        problems.append(FieldProblem("note", "say what the figure rests on (1–2000 characters)"))
+        problems.append(
+            FieldProblem(
+                "note",
+                "say what the figure rests on (1–2000 characters)",
+                REQUIRED if not text else AT_MOST_CHARS,
+                {"count": 2000},
+            )
+        )
     if attachment is not None and len(attachment[2]) > MAX_ATTACHMENT_BYTES:
         problems.append(FieldProblem("attachment", "at most 5 MiB"))
     if problems:
@@ -139,7 +169,11 @@ def answer_survey(
         raise NotFound("provider", provider_id)
     quarter_period(quarter)
     problems = [
-        FieldProblem(f"answers.{key}", "answer every question with 1 (very dissatisfied) to 5")
+        FieldProblem(
+            f"answers.{key}",
+            "answer every question with 1 (very dissatisfied) to 5",
+            ANSWER_ONE_TO_FIVE,
+        )
         for key in QUESTIONS
         if type(answers.get(key)) is not int or not 1 <= answers[key] <= 5
     ]
@@ -149,7 +183,9 @@ def answer_survey(
         if key not in QUESTIONS
     ]
     if comment is not None and len(comment) > 2000:
-        problems.append(FieldProblem("comment", "at most 2000 characters"))
+        problems.append(
+            FieldProblem("comment", "at most 2000 characters", AT_MOST_CHARS, {"count": 2000})
+        )
     if problems:
         raise InvalidInput(*problems)
     if _signed(session, provider_id, quarter):

@@ -6,9 +6,11 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from infra.errors import InvalidInput
+from infra.errors import InvalidInput, says
+from infra.labels import N_
 from infra.schedules.types import CITY_TIMEZONE, quarterly
 
+QUARTER_FORMAT = says("quarter_format", N_("Write a quarter like 2026Q3 (2000Q1 to 2099Q4)."))
 _QUARTER = re.compile(r"^(?P<year>20[0-9]{2})Q(?P<q>[1-4])$")
 
 
@@ -16,7 +18,9 @@ def quarter_period(quarter: str, timezone: str = CITY_TIMEZONE) -> tuple[dt.date
     """``[start, end)`` of ``quarter`` in UTC; refuses anything but ``YYYYQn``."""
     match = _QUARTER.fullmatch(quarter)
     if match is None:
-        raise InvalidInput.one("quarter", "a quarter is written like 2026Q3 (2000Q1–2099Q4)")
+        raise InvalidInput.one(
+            "quarter", "a quarter is written like 2026Q3 (2000Q1–2099Q4)", code=QUARTER_FORMAT
+        )
     year, q = int(match["year"]), int(match["q"])
     period = quarterly(timezone)
     start = dt.datetime(year, 3 * q - 2, 1, tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)

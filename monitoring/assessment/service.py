@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
 from infra.database import utcnow
-from infra.errors import InvalidInput, NotFound, PermissionDenied
+from infra.errors import (
+    AT_LEAST_CHARS,
+    AT_MOST_CHARS,
+    REQUIRED,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from infra.events.service import publish
 from infra.inventory.models import Provider
 from infra.tenancy.enums import Role
@@ -30,6 +37,9 @@ from monitoring.assessment import evidence as evidence_mod
 from monitoring.assessment.enums import AssessmentStatus, CommentKind, Grade
 from monitoring.assessment.events import AssessmentSigned
 from monitoring.assessment.exceptions import (
+    ADJUSTMENT_RANGE,
+    HUNDREDTHS,
+    QUARTER_NOT_OVER,
     AppealUnanswered,
     AssessmentLocked,
     CommentWindowClosed,
@@ -167,7 +177,12 @@ def draft_assessment(
     now = now or utcnow()
     start, end = quarter_period(quarter)
     if now < end:
-        raise InvalidInput.one("quarter", f"{quarter} has not ended yet")
+        raise InvalidInput.one(
+            "quarter",
+            f"{quarter} has not ended yet",
+            code=QUARTER_NOT_OVER,
+            params={"quarter": quarter},
+        )
     if session.get(Provider, provider_id) is None:
         raise NotFound("provider", provider_id)
     scheme = current_scheme(session, actor=actor)
@@ -255,9 +270,13 @@ def add_comment(
             raise CommentWindowClosed(quarter, row.comments_close_at.isoformat())
     text = body.strip()
     if not text:
-        raise InvalidInput.one("body", "say what you want to say (1–4000 characters)")
+        raise InvalidInput.one(
+            "body", "say what you want to say (1–4000 characters)", code=REQUIRED
+        )
     if len(text) > 4000:
-        raise InvalidInput.one("body", "at most 4000 characters")
+        raise InvalidInput.one(
+            "body", "at most 4000 characters", code=AT_MOST_CHARS, params={"count": 4000}
+        )
     comment = AssessmentComment(
         assessment_id=row.id,
         kind=kind,
@@ -310,12 +329,22 @@ def adjust(
     if row.status.locked:
         raise AssessmentLocked(_provider_name(session, row.provider_id), row.quarter)
     if abs(points) > MAX_ADJUSTMENT:
-        raise InvalidInput.one("points", f"an adjustment is at most ±{MAX_ADJUSTMENT} points")
+        raise InvalidInput.one(
+            "points",
+            f"an adjustment is at most ±{MAX_ADJUSTMENT} points",
+            code=ADJUSTMENT_RANGE,
+            params={"maximum": MAX_ADJUSTMENT},
+        )
     if points != points.quantize(Decimal("0.01")):
-        raise InvalidInput.one("points", "to the hundredth of a point at most")
+        raise InvalidInput.one("points", "to the hundredth of a point at most", code=HUNDREDTHS)
     why = reason.strip()
     if len(why) < 10:
-        raise InvalidInput.one("reason", "a written reason of at least 10 characters is required")
+        raise InvalidInput.one(
+            "reason",
+            "a written reason of at least 10 characters is required",
+            code=AT_LEAST_CHARS,
+            params={"count": 10},
+        )
     before = snapshot(row)
     row.adjustment = points
     row.adjustment_reason = why

@@ -13,9 +13,10 @@ from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
 from infra.crud import add_audited
 from infra.database import utcnow
-from infra.errors import Conflict, NotFound
+from infra.errors import Conflict, NotFound, says
 from infra.events.service import publish
 from infra.inventory.models import Contract
+from infra.labels import N_
 from infra.settings import get_settings
 from infra.tenancy.scope import Scope
 from monitoring.incidents.enums import IncidentSource, IncidentStatus, Severity, StepKind
@@ -188,6 +189,13 @@ def _audit(
     )
 
 
+INCIDENT_NOT_OPEN = says(
+    "incident_not_open",
+    N_("Only an open incident can be acknowledged: this one was already taken on."),
+)
+INCIDENT_RESOLVED = says("incident_resolved", N_("This incident is already resolved."))
+
+
 def acknowledge(
     session: Session,
     *,
@@ -200,7 +208,9 @@ def acknowledge(
     """The provider takes the incident on: the response time stops."""
     row = _providers_own(session, incident_id, scope)
     if row.status is not IncidentStatus.OPEN:
-        raise Conflict("status", f"incident {row.id} is {row.status.value}, not open")
+        raise Conflict(
+            "status", f"incident {row.id} is {row.status.value}, not open", code=INCIDENT_NOT_OPEN
+        )
     at = at or utcnow()
     before = snapshot(row)
     row.status, row.acknowledged_at, row.acknowledged_by = (
@@ -240,7 +250,7 @@ def resolve(
     if it never was)."""
     row = _providers_own(session, incident_id, scope)
     if row.status is IncidentStatus.RESOLVED:
-        raise Conflict("status", f"incident {row.id} is already resolved")
+        raise Conflict("status", f"incident {row.id} is already resolved", code=INCIDENT_RESOLVED)
     at = at or utcnow()
     if row.status is IncidentStatus.OPEN:
         acknowledge(session, incident_id=incident_id, actor=actor, scope=scope, at=at)

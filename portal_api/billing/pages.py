@@ -20,6 +20,7 @@ from billing.invoices import budgets
 from billing.invoices import jobs as close_jobs
 from billing.invoices import queries as invoice_queries
 from billing.invoices.enums import AlertBasis
+from billing.invoices.flows import check_closable
 from billing.invoices.models import BillingPeriod
 from billing.invoices.render import canonical_csv, invoice_pdf, service_label
 from billing.invoices.service import get_invoice, list_invoices, month_start
@@ -146,6 +147,7 @@ def close(
         month = dt.date.fromisoformat(f"{raw}-01")
     except ValueError:
         return redirect(request, "/billing/finance", "Enter a month as YYYY-MM.", kind="info")
+    check_closable(month)  # a month that has not ended is refused here, in the page's language
     job = submit_job(
         session,
         kind=close_jobs.CLOSE_KIND,

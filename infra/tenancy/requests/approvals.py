@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from infra.audit.actor import Actor
 from infra.audit.service import record, snapshot
-from infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from infra.errors import (
+    NOT_FOUND_NAMED,
+    WRONG_STATE,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Thing,
+)
 from infra.settings import get_settings
 from infra.tenancy.enums import DepartmentKind, Role
 from infra.tenancy.models import Department, User
@@ -111,7 +119,10 @@ def check_signer(user: User, request: ResourceRequest) -> ApprovalStep:
     step = request.waiting_step()
     if step is None:
         raise Conflict(
-            "state", f"request {request.id} is {request.state.value}, not waiting for approval"
+            "state",
+            f"request {request.id} is {request.state.value}, not waiting for approval",
+            code=WRONG_STATE,
+            params={"state": request.state},
         )
     if not can_sign(user, step):
         who = step.stage.value + (
@@ -153,7 +164,12 @@ def list_rules(session: Session) -> list[ApprovalRule]:
 def create_rule(session: Session, *, data: ApprovalRuleCreate, actor: Actor) -> ApprovalRule:
     """Add a stage to a department's (or the default) chain."""
     if data.department_id is not None and session.get(Department, data.department_id) is None:
-        raise InvalidInput.one("department_id", f"department {data.department_id} does not exist")
+        raise InvalidInput.one(
+            "department_id",
+            f"department {data.department_id} does not exist",
+            code=NOT_FOUND_NAMED,
+            params={"what": Thing.DEPARTMENT, "value": str(data.department_id)},
+        )
     clash = session.scalar(
         select(ApprovalRule.id).where(
             ApprovalRule.department_id.is_(None)

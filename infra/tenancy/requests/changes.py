@@ -10,10 +10,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from infra.errors import Conflict, InvalidInput
+from infra.errors import NOT_FOUND_NAMED, WRONG_STATE, Conflict, InvalidInput, Thing
 from infra.tenancy.models import Department, User
 from infra.tenancy.requests import rules
 from infra.tenancy.requests.enums import RequestKind, RequestState
+from infra.tenancy.requests.exceptions import CHANGE_OPEN, CHANGES_NOTHING, LEAVES_NEGATIVE
 from infra.tenancy.requests.models import QUANTITIES, RequestItem, ResourceRequest
 from infra.tenancy.requests.schemas import ChangeCreate
 from infra.tenancy.requests.service import actor_of, file, get_request
@@ -32,6 +33,8 @@ def create_change(
             "state",
             f"request {target.id} is {target.state.value}: only placed or active "
             "capacity can be changed",
+            code=WRONG_STATE,
+            params={"state": target.state},
         )
     pending = session.scalar(
         select(ResourceRequest.id).where(
@@ -39,7 +42,12 @@ def create_change(
         )
     )
     if pending is not None:
-        raise Conflict("request_id", f"change request {pending} for request {target.id} is open")
+        raise Conflict(
+            "request_id",
+            f"change request {pending} for request {target.id} is open",
+            code=CHANGE_OPEN,
+            params={"change": str(pending)},
+        )
     by_id = {item.id: item for item in target.items}
     items = []
     for index, delta in enumerate(data.items):
@@ -48,6 +56,8 @@ def create_change(
             raise InvalidInput.one(
                 f"items[{index}].target_item_id",
                 f"request {target.id} has no item {delta.target_item_id}",
+                code=NOT_FOUND_NAMED,
+                params={"what": Thing.REQUEST_ITEM, "value": str(delta.target_item_id)},
             )
         for resource in QUANTITIES:
             after = item.quantity(resource) + getattr(delta, resource)
@@ -56,6 +66,8 @@ def create_change(
                     f"items[{index}].{resource}",
                     f"would leave {after} {resource} on item {item.id} (it has "
                     f"{item.quantity(resource)})",
+                    code=LEAVES_NEGATIVE,
+                    params={"after": after, "has": item.quantity(resource)},
                 )
         items.append(
             RequestItem(
@@ -68,7 +80,7 @@ def create_change(
             )
         )
     if all(all(i.quantity(r) == 0 for r in QUANTITIES) for i in items):
-        raise InvalidInput.one("items", "the change changes nothing")
+        raise InvalidInput.one("items", "the change changes nothing", code=CHANGES_NOTHING)
     change = ResourceRequest(
         department_id=target.department_id,
         kind=RequestKind.CHANGE,

@@ -44,6 +44,21 @@ class Shortfall:
         }
 
 
+# errors2: refusals of the request forms (approval, rejection, renewal, release, change).
+NO_SHARED_HOSTS = says("no_shared_hosts", N_("Zone %(zone)s has no shared-cloud hosts in service."))
+MLPS_ABOVE_CEILING = says(
+    "mlps_above_ceiling",
+    N_("No host in zone %(zone)s may carry MLPS level %(level)s (at most level %(ceiling)s)."),
+)
+CHANGE_OPEN = says(
+    "change_open", N_("Change request %(change)s for this request is still open: finish it first.")
+)
+IS_CHANGE_REQUEST = says(
+    "is_change_request", N_("This is a change request: act on the request it changes.")
+)
+LEAVES_NEGATIVE = says("leaves_negative", N_("This would leave %(after)s (the item has %(has)s)."))
+CHANGES_NOTHING = says("changes_nothing", N_("The change changes nothing."))
+
 OVER_QUOTA = says(
     "over_quota",
     N_(

@@ -10,10 +10,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from infra.errors import FieldProblem, InvalidInput
+from infra.errors import AFTER_DATE, AT_MOST_DAYS, NOT_IN_PAST, FieldProblem, InvalidInput
 from infra.inventory.enums import HostStatus, NetworkZone, SiteKind
 from infra.inventory.models import Host, Site
 from infra.settings import get_settings
+from infra.tenancy.exceptions import ZONE_NOT_SHARED
+from infra.tenancy.requests.exceptions import MLPS_ABOVE_CEILING, NO_SHARED_HOSTS
 from infra.tenancy.requests.models import QUANTITIES, RequestItem
 
 CLASSIFIED_REASON = (
@@ -40,13 +42,16 @@ def check_items(session: Session, items: Sequence[RequestItem], *, field: str = 
     for index, item in enumerate(items):
         where = f"{field}[{index}]"
         if not item.zone.hosts_shared_capacity:
-            problems.append(FieldProblem(f"{where}.zone", CLASSIFIED_REASON))
+            problems.append(FieldProblem(f"{where}.zone", CLASSIFIED_REASON, ZONE_NOT_SHARED))
             continue
         ceiling = ceilings.get(item.zone)
         if ceiling is None:
             problems.append(
                 FieldProblem(
-                    f"{where}.zone", f"zone {item.zone.value} has no shared-cloud hosts in service"
+                    f"{where}.zone",
+                    f"zone {item.zone.value} has no shared-cloud hosts in service",
+                    NO_SHARED_HOSTS,
+                    {"zone": item.zone},
                 )
             )
         elif item.mlps_level > ceiling:
@@ -55,6 +60,8 @@ def check_items(session: Session, items: Sequence[RequestItem], *, field: str = 
                     f"{where}.mlps_level",
                     f"MLPS level {item.mlps_level} exceeds what any host in zone "
                     f"{item.zone.value} may carry (at most level {ceiling})",
+                    MLPS_ABOVE_CEILING,
+                    {"zone": item.zone, "level": item.mlps_level, "ceiling": ceiling},
                 )
             )
     if problems:
@@ -67,14 +74,28 @@ def check_term(
     today = today or dt.datetime.now(dt.UTC).date()
     longest = get_settings().requests.max_term_days
     if wanted_by is not None and wanted_by < today:
-        raise InvalidInput.one("wanted_by", f"must not be in the past (today is {today})")
+        raise InvalidInput.one(
+            "wanted_by",
+            f"must not be in the past (today is {today})",
+            code=NOT_IN_PAST,
+            params={"today": today},
+        )
     if ends_on is not None:
         if ends_on <= today:
-            raise InvalidInput.one("ends_on", f"must be after today ({today})")
+            raise InvalidInput.one(
+                "ends_on", f"must be after today ({today})", code=AFTER_DATE, params={"date": today}
+            )
         if ends_on > today + dt.timedelta(days=longest):
-            raise InvalidInput.one("ends_on", f"a term may last at most {longest} days")
+            raise InvalidInput.one(
+                "ends_on",
+                f"a term may last at most {longest} days",
+                code=AT_MOST_DAYS,
+                params={"days": longest},
+            )
         if wanted_by is not None and ends_on <= wanted_by:
-            raise InvalidInput.one("ends_on", "must be after wanted_by")
+            raise InvalidInput.one(
+                "ends_on", "must be after wanted_by", code=AFTER_DATE, params={"date": wanted_by}
+            )
 
 
 def monthly_cost(items: Iterable[RequestItem]) -> Decimal:

@@ -10,9 +10,17 @@ from sqlalchemy.orm import Session
 from infra.audit.actor import Actor
 from infra.audit.service import record
 from infra.database import utcnow
-from infra.errors import Conflict, InvalidInput
+from infra.errors import (
+    AFTER_DATE,
+    AT_LEAST_CHARS,
+    AT_MOST_CHARS,
+    WRONG_STATE,
+    Conflict,
+    InvalidInput,
+)
 from infra.tenancy.requests import rules
 from infra.tenancy.requests.enums import RequestAction, RequestKind, RequestState
+from infra.tenancy.requests.exceptions import IS_CHANGE_REQUEST
 from infra.tenancy.requests.models import Allocation, ResourceRequest
 from infra.tenancy.requests.service import ENTITY, get_request, transition
 from infra.tenancy.scope import Scope
@@ -36,9 +44,19 @@ def activate_by_hand(
     reason goes into the request's history."""
     reason = reason.strip()
     if len(reason) < 3:
-        raise InvalidInput.one("reason", "activating by hand needs a reason (3 characters or more)")
+        raise InvalidInput.one(
+            "reason",
+            "activating by hand needs a reason (3 characters or more)",
+            code=AT_LEAST_CHARS,
+            params={"count": 3},
+        )
     if len(reason) > 2000:
-        raise InvalidInput.one("reason", "a reason has at most 2000 characters")
+        raise InvalidInput.one(
+            "reason",
+            "a reason has at most 2000 characters",
+            code=AT_MOST_CHARS,
+            params={"count": 2000},
+        )
     return activate_request(session, scope=scope, actor=actor, request_id=request_id, reason=reason)
 
 
@@ -111,9 +129,16 @@ def renew_request(
             "state",
             f"request {request.id} is {request.state.value}: only placed or "
             "active capacity can be renewed",
+            code=WRONG_STATE,
+            params={"state": request.state},
         )
     if request.ends_on is not None and ends_on <= request.ends_on:
-        raise InvalidInput.one("ends_on", f"must be after the current end, {request.ends_on}")
+        raise InvalidInput.one(
+            "ends_on",
+            f"must be after the current end, {request.ends_on}",
+            code=AFTER_DATE,
+            params={"date": request.ends_on},
+        )
     rules.check_term(wanted_by=None, ends_on=ends_on)
     before = {"ends_on": request.ends_on}
     request.ends_on, request.reminded_days = ends_on, None
@@ -134,5 +159,7 @@ def renew_request(
 def _only_new(request: ResourceRequest, verb: str) -> None:
     if request.kind is RequestKind.CHANGE:
         raise Conflict(
-            "kind", f"request {request.id} is a change request: the request it changes is {verb}"
+            "kind",
+            f"request {request.id} is a change request: the request it changes is {verb}",
+            code=IS_CHANGE_REQUEST,
         )

@@ -17,7 +17,16 @@ from infra.audit.models import AuditEntry
 from infra.audit.service import record, snapshot
 from infra.crud import paginate
 from infra.database import serialize_on, utcnow
-from infra.errors import Conflict, InvalidInput, NotFound
+from infra.errors import (
+    AT_LEAST_CHARS,
+    NOT_FOUND_NAMED,
+    REQUIRED,
+    WRONG_STATE,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Thing,
+)
 from infra.events.service import publish
 from infra.events.types import Event
 from infra.schemas import Page, PageParams
@@ -71,6 +80,8 @@ def transition(
             "state",
             f"request {request.id} is {request.state.value}: it cannot {action.value} "
             f"(allowed: {possible})",
+            code=WRONG_STATE,
+            params={"state": request.state},
         )
     before = _summary(request)
     request.state = allowed[action]
@@ -211,10 +222,17 @@ def create_request(
             return existing, False
     department_id = data.department_id if data.department_id is not None else user.department_id
     if department_id is None:
-        raise InvalidInput.one("department_id", "name the department the request is for")
+        raise InvalidInput.one(
+            "department_id", "name the department the request is for", code=REQUIRED
+        )
     department = session.get(Department, department_id)
     if department is None or not scope.allows(department_id):
-        raise InvalidInput.one("department_id", f"department {department_id} does not exist")
+        raise InvalidInput.one(
+            "department_id",
+            f"department {department_id} does not exist",
+            code=NOT_FOUND_NAMED,
+            params={"what": Thing.DEPARTMENT, "value": str(department_id)},
+        )
     rules.check_term(wanted_by=data.wanted_by, ends_on=data.ends_on)
     items = [RequestItem(**item.model_dump()) for item in data.items]
     rules.check_items(session, items)
@@ -380,7 +398,12 @@ def reject_request(
 ) -> ResourceRequest:
     """Refuse the request at the waiting step; its reservation is released at once."""
     if not reason or len(reason.strip()) < 3:
-        raise InvalidInput.one("reason", "a rejection needs a reason the department can read")
+        raise InvalidInput.one(
+            "reason",
+            "a rejection needs a reason the department can read",
+            code=AT_LEAST_CHARS,
+            params={"count": 3},
+        )
     request = get_request(session, scope=scope, request_id=request_id, lock=True)
     step = approvals.check_signer(user, request)
     step.status, step.decided_by, step.decided_at, step.note = (

@@ -110,7 +110,7 @@ def test_department_forms(client: TestClient, session: Session, world: factories
     }
     orphan = client.post("/departments/new", data=data)
     assert orphan.status_code == 422
-    assert "needs a parent city" in _field_error(orphan.text, "parent_id")
+    assert _field_error(orphan.text, "parent_id") == "类型为“部门”的单位需要一个“市级”类型的上级。"
     bad_code = client.post("/departments/new", data={**data, "code": "Water Bureau"})
     assert "格式不正确" in _field_error(bad_code.text, "code")
     created = client.post(
