@@ -21,7 +21,8 @@ from monitoring.assessment import charts, queries
 from monitoring.assessment.enums import CommentKind, Grade
 from monitoring.assessment.models import ProviderAssessment
 from monitoring.assessment.scheme import Scheme
-from monitoring.assessment.service import comments, scheme_version
+from monitoring.assessment.schemes import scheme_version
+from monitoring.assessment.service import comments
 from monitoring.incidents.models import Incident
 
 

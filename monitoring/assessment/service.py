@@ -48,65 +48,17 @@ from monitoring.assessment.exceptions import (
 )
 from monitoring.assessment.models import (
     AssessmentComment,
-    AssessmentScheme,
     ProviderAssessment,
 )
 from monitoring.assessment.quarters import previous_quarters, quarter_period
-from monitoring.assessment.scheme import DEFAULT_SCHEME_PATH, Scheme, load_scheme
+from monitoring.assessment.scheme import Scheme
+from monitoring.assessment.schemes import current_scheme, scheme_version
 from monitoring.assessment.scoring import Result, flags_contract, score
 
 ENTITY: Final = "provider_assessment"
 COMMENT_WINDOW: Final = dt.timedelta(days=10)
 MAX_ADJUSTMENT: Final = Decimal(10)
 OFFICE_REPLIERS: Final = frozenset({Role.MANAGER, Role.OPERATOR})
-
-
-# -- schemes --------------------------------------------------------------------------------
-
-
-def publish_scheme(session: Session, *, text: str, actor: Actor) -> AssessmentScheme:
-    """Store a new scheme version (validated first); a published version never changes."""
-    scheme = load_scheme(text)
-    if session.get(AssessmentScheme, scheme.version) is not None:
-        raise InvalidInput.one("version", f"scheme version {scheme.version!r} is already published")
-    row = AssessmentScheme(
-        version=scheme.version,
-        text=text,
-        sha256=hashlib.sha256(text.encode()).hexdigest(),
-        published_by=actor.username,
-    )
-    session.add(row)
-    session.flush()
-    record(
-        session,
-        actor=actor,
-        action="publish",
-        entity="assessment_scheme",
-        entity_id=scheme.version,
-        after={"version": scheme.version, "sha256": row.sha256},
-    )
-    return row
-
-
-def current_scheme(session: Session, *, actor: Actor | None = None) -> Scheme:
-    """The latest published scheme; the packaged default is published on first use."""
-    row = session.scalars(
-        select(AssessmentScheme).order_by(AssessmentScheme.published_at.desc()).limit(1)
-    ).first()
-    if row is None:
-        row = publish_scheme(
-            session,
-            text=DEFAULT_SCHEME_PATH.read_text(encoding="utf-8"),
-            actor=actor or Actor.system("assessment"),
-        )
-    return load_scheme(row.text)
-
-
-def scheme_version(session: Session, version: str) -> Scheme:
-    row = session.get(AssessmentScheme, version)
-    if row is None:
-        raise NotFound("assessment scheme", version)
-    return load_scheme(row.text)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -432,10 +384,3 @@ def sign(
         after={**snapshot(row), "content_hash": row.content_hash},
     )
     return row
-
-
-def scheme_yaml(session: Session, version: str) -> str:
-    row = session.get(AssessmentScheme, version)
-    if row is None:
-        raise NotFound("assessment scheme", version)
-    return row.text

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
 from infra.errors import InvalidInput
-from monitoring.assessment import entries, queries, service
+from monitoring.assessment import entries, queries, schemes, service
 from monitoring.assessment.collectors import monitoring_figures
 from monitoring.assessment.models import ProviderAssessment
 from monitoring.assessment.report import csv_export
@@ -72,8 +72,8 @@ def export_csv(
 @router.get("/scheme", response_class=Response)
 def current_scheme(session: SessionDep, principal: access.AssessmentRead) -> Response:
     """The published scheme in force, as YAML (with the reason for every number)."""
-    version = service.current_scheme(session).version
-    return Response(service.scheme_yaml(session, version), media_type="application/yaml")
+    version = schemes.current_scheme(session).version
+    return Response(schemes.scheme_yaml(session, version), media_type="application/yaml")
 
 
 @router.post("/drafts", response_model=AssessmentRead, status_code=status.HTTP_201_CREATED)
