@@ -14,7 +14,7 @@ from infra.settings import get_settings
 from infra.tenancy import service as quotas
 from infra.tenancy.enums import ResourceClass
 from infra.tenancy.models import Department, Quota, User
-from infra.tenancy.requests import flows, rules, running, service
+from infra.tenancy.requests import decisions, flows, rules, running, service
 from infra.tenancy.requests.models import ResourceRequest
 from infra.tenancy.requests.schemas import RequestCreate
 from infra.tenancy.schemas import QuotaCreate
@@ -129,11 +129,13 @@ def load(session: Session) -> None:
             session, scope=scope_for(session, filer), user=filer, data=data
         )
         if fate in ("active", "rejected", "waiting for the cloud office"):
-            service.approve_request(
+            decisions.approve_request(
                 session, scope=EVERYTHING, user=police_admin, request_id=request.id, note="同意"
             )
         if fate == "active":
-            service.approve_request(session, scope=EVERYTHING, user=operator, request_id=request.id)
+            decisions.approve_request(
+                session, scope=EVERYTHING, user=operator, request_id=request.id
+            )
             flows.run_placement(
                 session,
                 actor=service.actor_of(operator),
@@ -148,7 +150,7 @@ def load(session: Session) -> None:
                     request_id=request.id,
                 )
         if fate == "rejected":
-            service.reject_request(
+            decisions.reject_request(
                 session,
                 scope=EVERYTHING,
                 user=operator,

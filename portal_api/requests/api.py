@@ -12,7 +12,7 @@ from infra.jobs.schemas import JobAccepted
 from infra.jobs.service import submit_job
 from infra.listing import ListParams
 from infra.schemas import Page
-from infra.tenancy.requests import approvals, changes, expiry, running, service
+from infra.tenancy.requests import approvals, changes, decisions, expiry, running, service
 from infra.tenancy.requests import queries as request_queries
 from infra.tenancy.requests.models import Allocation
 from infra.tenancy.requests.schemas import (
@@ -160,7 +160,7 @@ def submit(session: SessionDep, principal: access.RequestWrite, request_id: int)
 def withdraw(session: SessionDep, principal: access.RequestWrite, request_id: int) -> RequestRead:
     return _done(
         session,
-        service.withdraw_request(
+        decisions.withdraw_request(
             session, scope=principal.scope, user=principal.user, request_id=request_id
         ),
     )
@@ -172,7 +172,7 @@ def approve(
 ) -> RequestRead:
     return _done(
         session,
-        service.approve_request(
+        decisions.approve_request(
             session,
             scope=principal.scope,
             user=principal.user,
@@ -188,7 +188,7 @@ def reject(
 ) -> RequestRead:
     return _done(
         session,
-        service.reject_request(
+        decisions.reject_request(
             session,
             scope=principal.scope,
             user=principal.user,

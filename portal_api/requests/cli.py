@@ -16,7 +16,7 @@ from infra.errors import GovcloudError
 from infra.schemas import PageParams
 from infra.settings import get_settings
 from infra.tenancy.models import Department, User
-from infra.tenancy.requests import expiry, flows, service
+from infra.tenancy.requests import decisions, expiry, flows, service
 from infra.tenancy.requests.enums import RequestState
 from infra.tenancy.requests.models import ResourceRequest
 from infra.tenancy.scope import Scope
@@ -160,7 +160,7 @@ def request_approve(
         with session_scope() as session:
             user = _signer(session, as_user)
             scope = service.scope_of(session, user)
-            request = service.approve_request(
+            request = decisions.approve_request(
                 session, scope=scope, user=user, request_id=request_id, note=note
             )
             state = request.state.value
@@ -181,7 +181,7 @@ def request_reject(
         with session_scope() as session:
             user = _signer(session, as_user)
             scope = service.scope_of(session, user)
-            service.reject_request(
+            decisions.reject_request(
                 session, scope=scope, user=user, request_id=request_id, reason=reason
             )
     except GovcloudError as exc:

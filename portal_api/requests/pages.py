@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from infra.errors import GovcloudError, NotFound
 from infra.tenancy.models import Department
-from infra.tenancy.requests import approvals, flows, queries, quota, running, service
+from infra.tenancy.requests import approvals, decisions, flows, queries, quota, running, service
 from infra.tenancy.requests import queries as request_queries
 from infra.tenancy.requests.enums import RequestState
 from infra.tenancy.requests.models import ResourceRequest
@@ -241,14 +241,14 @@ def act(
             if action == "submit":
                 service.submit_request(session, scope=scope, user=user, request_id=item.id)
             elif action == "withdraw":
-                service.withdraw_request(session, scope=scope, user=user, request_id=item.id)
+                decisions.withdraw_request(session, scope=scope, user=user, request_id=item.id)
             elif action == "approve":
                 note = Decision.model_validate({"note": state.values["reason"] or None}).note
-                service.approve_request(
+                decisions.approve_request(
                     session, scope=scope, user=user, request_id=item.id, note=note
                 )
             elif action == "reject":
-                service.reject_request(
+                decisions.reject_request(
                     session,
                     scope=scope,
                     user=user,

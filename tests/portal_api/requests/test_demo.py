@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from infra.audit.service import verify_chain
 from infra.tenancy.models import Department, User
 from infra.tenancy.requests.approvals import can_sign
+from infra.tenancy.requests.decisions import approve_request
 from infra.tenancy.requests.enums import RequestState
 from infra.tenancy.requests.models import Allocation, ResourceRequest
-from infra.tenancy.requests.service import approve_request
 from infra.tenancy.scope import Scope
 from portal_api import demo
 from portal_api.cli import app

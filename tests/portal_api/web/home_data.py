@@ -22,7 +22,7 @@ from infra.jobs.models import Job
 from infra.schedules.types import CITY_TIMEZONE
 from infra.tenancy.enums import Role
 from infra.tenancy.models import User
-from infra.tenancy.requests import service as requests
+from infra.tenancy.requests import decisions
 from infra.tenancy.requests.models import ResourceRequest
 from infra.tenancy.scope import Scope
 from monitoring.assessment.enums import AssessmentStatus, Grade
@@ -74,7 +74,7 @@ class City:
 
 def _approve(session: Session, request: ResourceRequest, *signers: User) -> None:
     for signer in signers:
-        requests.approve_request(
+        decisions.approve_request(
             session, scope=Scope.everything(), user=signer, request_id=request.id
         )
     session.commit()

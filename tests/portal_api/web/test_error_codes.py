@@ -21,8 +21,7 @@ from infra.tenancy import accounts
 from infra.tenancy import service as tenancy
 from infra.tenancy.enums import DepartmentKind, Role
 from infra.tenancy.passwords import password_refusal
-from infra.tenancy.requests import rules, running
-from infra.tenancy.requests import service as requests
+from infra.tenancy.requests import decisions, rules, running
 from infra.tenancy.schemas import DepartmentCreate, DepartmentUpdate, UserCreate
 from infra.tenancy.scope import Scope
 from monitoring.assessment.quarters import quarter_period
@@ -111,7 +110,7 @@ RAISE_SITES: dict[str, tuple[Raiser, str]] = {
     "ends today": (_term(ends_on=TODAY), "after_date"),
     "term too long": (_term(ends_on=TODAY + dt.timedelta(days=5000)), "at_most_days"),
     "rejection without reason": (
-        lambda s, w: requests.reject_request(
+        lambda s, w: decisions.reject_request(
             s, scope=EVERYTHING, user=w.users[Role.OPERATOR], request_id=1, reason=" "
         ),
         "at_least_chars",

@@ -17,7 +17,7 @@ from infra.database import session_scope
 from infra.jobs.models import Job
 from infra.tenancy.enums import Role
 from infra.tenancy.models import Quota, User
-from infra.tenancy.requests import service as requests
+from infra.tenancy.requests import decisions
 from infra.tenancy.scope import Scope
 from portal_api.home.pages import ROLE_BLOCKS
 from tests import factories
@@ -107,7 +107,7 @@ def test_department_admin_sees_what_awaits_its_signature(
     for row in session.scalars(select(Quota).where(Quota.department_id == scene.world.own.id)):
         row.limit *= 10  # room for one more request
     signed = rf.request(session, scene.user(Role.DEPARTMENT_USER), submit=True, title="signed")
-    requests.approve_request(
+    decisions.approve_request(
         session,
         scope=Scope.everything(),
         user=scene.user(Role.DEPARTMENT_ADMIN),
@@ -129,7 +129,7 @@ def test_operator_sees_approvals_unplaced_racks_jobs_incidents_and_stacks(
     """Catches a rack within budget listed as over it, an unplaced list that forgets a
     department, and a failed job or stale stack left off."""
     scene = city(session)
-    requests.approve_request(  # the other department's admin signs: the office is next
+    decisions.approve_request(  # the other department's admin signs: the office is next
         session, scope=Scope.everything(), user=scene.other_admin, request_id=scene.waiting_other.id
     )
     session.commit()

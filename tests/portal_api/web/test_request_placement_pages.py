@@ -14,8 +14,8 @@ from infra.provisioning import service as provisioning
 from infra.provisioning.enums import StackOperation
 from infra.provisioning.pulumi_adapter import RunResult
 from infra.tenancy.enums import Role
+from infra.tenancy.requests.decisions import approve_request
 from infra.tenancy.requests.models import Allocation, ResourceRequest
-from infra.tenancy.requests.service import approve_request
 from infra.tenancy.scope import Scope
 from tests import factories
 from tests import request_factories as rf
