@@ -28,6 +28,7 @@ from portal_api.requests.form import signed_in_user
 from portal_api.web import access, forms
 from portal_api.web.auth import CheckedForm, SignedIn, Viewer, require
 from portal_api.web.lists import PAGE_SIZE, Pager, opt_enum, opt_int, visible_departments
+from portal_api.web.messages import say
 from portal_api.web.render import gettext_for, redirect, render
 
 router = APIRouter()
@@ -138,7 +139,8 @@ class PlanView:
     """One request's share of a placement run, as the preview shows it."""
 
     lines: list[flows.PlanLine]
-    unplaced: list[tuple[str, str]]  # (item name, the constraint that binds)
+    # (item name, each constraint that binds said in the page's language)
+    unplaced: list[tuple[str, list[str]]]
     change_applied: bool
     change_blocked: str | None
     fingerprint: str  # what the operator saw; commit refuses a plan that differs
@@ -160,13 +162,23 @@ def _plan_for(
     )
     lines = [line for line in plan.placed if line.request_id == item.id]
     names = {i.id: i.name for i in item.items}
-    unplaced = [(names.get(i, str(i)), reason) for i, reason in plan.unplaced.get(item.id, [])]
+    reasons = plan.unplaced.get(item.id, [])
     applied, blocked = item.id in plan.changes_applied, plan.changes_blocked.get(item.id)
-    seen = json.dumps(
-        [[(line.item_id, line.host_id) for line in lines], unplaced, applied, blocked],
+    seen = json.dumps(  # the English reasons: the same plan whatever the page's language
+        [
+            [(line.item_id, line.host_id) for line in lines],
+            [(item_id, str(reason)) for item_id, reason in reasons],
+            applied,
+            blocked,
+        ],
         sort_keys=True,
     )
     fingerprint = hashlib.sha256(seen.encode()).hexdigest()[:32]
+    _ = gettext_for(request)
+    unplaced = [
+        (names.get(i, str(i)), [say(p.code, p.text, p.params, _) for p in reason.parts])
+        for i, reason in reasons
+    ]
     return PlanView(lines, unplaced, applied, blocked, fingerprint)
 
 

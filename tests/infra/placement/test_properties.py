@@ -79,7 +79,7 @@ def _check(
     ids = {i.item_id for i in items}
     assert set(packer_result.assignments) | set(packer_result.unplaced) == ids
     assert not set(packer_result.assignments) & set(packer_result.unplaced)
-    assert all(reason.strip() for reason in packer_result.unplaced.values())
+    assert all(str(reason).strip() for reason in packer_result.unplaced.values())
     if not packer_result.unplaced:
         assert packer_result.hosts_used() >= lower_bound_hosts(items, hosts)
     # Nothing left out could have gone anywhere: adding any unplaced item to any host breaks
