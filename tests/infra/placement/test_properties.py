@@ -7,6 +7,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from infra.errors import MESSAGES
 from infra.inventory.enums import NetworkZone
 from infra.placement import (
     AntiAffinityScope,
@@ -19,6 +20,8 @@ from infra.placement import (
     place,
     verify,
 )
+from infra.placement.unplaced import REASON_CODES
+from tests.infra.placement.test_reasons import PLACEHOLDER
 
 ZONES = st.sampled_from([NetworkZone.EXTRANET, NetworkZone.INTERNET, NetworkZone.INTRANET])
 GROUPS = st.sampled_from([None, None, None, "web", "db"])
@@ -80,6 +83,10 @@ def _check(
     assert set(packer_result.assignments) | set(packer_result.unplaced) == ids
     assert not set(packer_result.assignments) & set(packer_result.unplaced)
     assert all(str(reason).strip() for reason in packer_result.unplaced.values())
+    for reason in packer_result.unplaced.values():  # every reason is one the pages can say
+        for part in reason.parts:
+            assert part.code in REASON_CODES
+            assert set(PLACEHOLDER.findall(MESSAGES[part.code])) == set(part.params)
     if not packer_result.unplaced:
         assert packer_result.hosts_used() >= lower_bound_hosts(items, hosts)
     # Nothing left out could have gone anywhere: adding any unplaced item to any host breaks
