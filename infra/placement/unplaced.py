@@ -54,7 +54,7 @@ def _sizes(demand: Sequence[int], prefix: str = "") -> dict[str, int]:
 
 CLASSIFIED: Final = says(
     "unplaced_classified",
-    N_("%(zone)s is classified: it never hosts shared-cloud capacity."),
+    N_("The %(zone)s never hosts shared-cloud capacity."),
 )
 NO_HOST_IN_ZONE: Final = says("unplaced_no_host_in_zone", N_("No host in the %(zone)s."))
 MLPS_LEVEL: Final = says(
