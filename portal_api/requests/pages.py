@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -175,11 +176,23 @@ def _plan_for(
     )
     fingerprint = hashlib.sha256(seen.encode()).hexdigest()[:32]
     _ = gettext_for(request)
+    own = f"{item.department_id}:"  # placement keeps groups apart per department, by prefix
     unplaced = [
-        (names.get(i, str(i)), [say(p.code, p.text, p.params, _) for p in reason.parts])
-        for i, reason in reasons
+        (
+            names.get(i, str(i)),
+            [say(p.code, p.text, _as_named(p.params, own), _) for p in why.parts],
+        )
+        for i, why in reasons
     ]
     return PlanView(lines, unplaced, applied, blocked, fingerprint)
+
+
+def _as_named(params: Mapping[str, Any], prefix: str) -> Mapping[str, Any]:
+    """The params with the anti-affinity group as the department named it."""
+    group = params.get("group")
+    if not isinstance(group, str):
+        return params
+    return {**params, "group": group.removeprefix(prefix)}
 
 
 def _placement_page(
