@@ -8,15 +8,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Final, Literal
 
 from infra.errors import FieldProblem, InvalidInput
 from infra.inventory.enums import MLPS_LEVELS, NetworkZone
+from infra.labels import N_, labelled
+
+if TYPE_CHECKING:
+    from infra.placement.unplaced import UnplacedReason
 
 AntiAffinityScope = Literal["host", "rack"]
 
-DIMENSIONS = ("vcpu", "memory_gib", "storage_gib")
-DIMENSION_LABELS = {"vcpu": "vCPU", "memory_gib": "GiB memory", "storage_gib": "GiB storage"}
+
+class Dimension(StrEnum):
+    """The three sizes an item asks for and a host offers, in this order."""
+
+    VCPU = "vcpu"
+    MEMORY = "memory_gib"
+    STORAGE = "storage_gib"
+
+
+# Each label reads after a number ("64 vCPU", "128 GiB memory"); the English text uses it as is.
+DIMENSION_LABELS: Final[dict[Dimension, str]] = labelled(
+    {
+        Dimension.VCPU: N_("vCPU"),
+        Dimension.MEMORY: N_("GiB memory"),
+        Dimension.STORAGE: N_("GiB storage"),
+    }
+)
+DIMENSIONS: Final = tuple(Dimension)
 
 
 @dataclass(frozen=True)
@@ -65,10 +86,11 @@ class Item:
 
 @dataclass(frozen=True)
 class Placement:
-    """Where each item goes, and for each item that goes nowhere the constraint that binds."""
+    """Where each item goes, and for each item that goes nowhere the constraint that binds
+    (``str(reason)`` is its English sentence)."""
 
     assignments: Mapping[int, int]  # item_id -> host_id
-    unplaced: Mapping[int, str]  # item_id -> reason
+    unplaced: Mapping[int, UnplacedReason]  # item_id -> reason
 
     def hosts_used(self) -> int:
         """How many distinct hosts receive at least one item."""

@@ -1,4 +1,5 @@
-"""Why an item went nowhere: name the constraint that binds, from the hardest rule down."""
+"""Why an item went nowhere: name the constraint that binds, from the hardest rule down
+(the reasons themselves, with their codes and msgids, are in ``unplaced.py``)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from infra.inventory.enums import NetworkZone
-from infra.placement.problem import DIMENSION_LABELS, DIMENSIONS, HostBin, Item, describe
+from infra.placement import unplaced as why
+from infra.placement.problem import DIMENSIONS, HostBin, Item
 from infra.placement.state import PackState
-
-CLASSIFIED = "zone intranet is the classified 电子政务内网: it never hosts shared-cloud capacity"
+from infra.placement.unplaced import UnplacedReason
 
 
 def group_sizes(items: Sequence[Item]) -> Counter[tuple[str, NetworkZone]]:
@@ -27,45 +28,50 @@ def explain(
     state: PackState,
     headroom: Mapping[int, int],
     sizes: Counter[tuple[str, NetworkZone]],
-) -> str:
-    """The binding constraint for an item no host took, as one sentence."""
-    zone = item.zone.value
-    if item.zone is NetworkZone.INTRANET:
-        return CLASSIFIED
+) -> UnplacedReason:
+    """The binding constraint for an item no host took."""
+    zone, level, demand = item.zone, item.mlps_level, item.demand
+    if zone is NetworkZone.INTRANET:
+        return why.classified(zone)
     if not zone_hosts:
-        return f"no host in zone {zone}"
-    capable = [h for h in zone_hosts if h.max_mlps_level >= item.mlps_level]
+        return why.no_host_in_zone(zone)
+    capable = [h for h in zone_hosts if h.max_mlps_level >= level]
     if not capable:
         highest = max(h.max_mlps_level for h in zone_hosts)
-        return f"no host may carry MLPS level {item.mlps_level} in zone {zone} (highest: {highest})"
-    demand = item.demand
+        return why.mlps_level(zone, level=level, highest=highest)
     roomy = [h for h in capable if all(n <= f for n, f in zip(demand, h.free, strict=True))]
     if not roomy:
+        largest = [max(h.free[d] for h in capable) for d in range(len(DIMENSIONS))]
         short = [
-            f"no host in zone {zone} has {need} {DIMENSION_LABELS[dim]} free "
-            f"(largest: {max(h.free[d] for h in capable)})"
-            for d, (dim, need) in enumerate(zip(DIMENSIONS, demand, strict=True))
-            if need > max(h.free[d] for h in capable)
+            why.dimension_free(zone, dimension=dim, need=need, largest=most)
+            for dim, need, most in zip(DIMENSIONS, demand, largest, strict=True)
+            if need > most
         ]
-        return "; ".join(short) or f"no host in zone {zone} has {describe(demand)} free at once"
+        return UnplacedReason.all_of(short) if short else why.room_at_once(zone, demand=demand)
     group = item.anti_affinity_group
     if group is not None:
         domains = {state.where(h) for h in roomy}
-        members = sizes[(group, item.zone)]
+        members = sizes[(group, zone)]
         if members > len(domains):
-            noun = "hosts" if state.scope == "host" else "racks"
-            return (
-                f"anti-affinity group {group}: only {len(domains)} {noun} in zone {zone} "
-                f"can carry {describe(demand)} at MLPS level {item.mlps_level}, "
-                f"for {members} members"
+            return why.too_few_domains(
+                zone,
+                group=group,
+                scope=state.scope,
+                domains=len(domains),
+                demand=demand,
+                level=level,
+                members=members,
             )
     startable = [h for h in roomy if h.powered_on or headroom[h.rack_id] >= h.power_draw_w]
     if not startable:
         host = roomy[0]
-        return (
-            f"rack power: every host in zone {zone} with room for {describe(demand)} is off "
-            f"and its rack lacks headroom (host {host.host_id} draws {host.power_draw_w} W, "
-            f"rack {host.rack_id} has {headroom[host.rack_id]} W)"
+        return why.rack_power(
+            zone,
+            demand=demand,
+            host=host.host_id,
+            draw_w=host.power_draw_w,
+            rack=host.rack_id,
+            headroom_w=headroom[host.rack_id],
         )
     with_room = [
         h
@@ -83,27 +89,32 @@ def explain(
                 -h.host_id,
             ),
         )
-        return (
-            f"capacity: no host in zone {zone} that may carry MLPS level {item.mlps_level} "
-            f"has {describe(demand)} left once the other items are placed (closest: host "
-            f"{closest.host_id} with {describe(state.residual[closest.host_id])} left)"
+        return why.capacity_taken(
+            zone,
+            level=level,
+            demand=demand,
+            host=closest.host_id,
+            left=state.residual[closest.host_id],
         )
     blocked = [h for h in with_room if group is not None and (group, state.where(h)) in state.taken]
     unpowered = [h for h in with_room if h not in blocked and not state.power_ok(h)]
     parts = []
     if blocked:
-        parts.append(
-            f"anti-affinity group {group}: the {len(blocked)} hosts in zone {zone} "
-            f"with room already carry a member in the same {state.scope}"
-        )
+        assert group is not None
+        parts.append(why.group_taken(zone, group=group, scope=state.scope, count=len(blocked)))
     if unpowered:
         host = unpowered[0]
         parts.append(
-            f"rack power: {len(unpowered)} hosts in zone {zone} with room are off and "
-            f"their racks lack headroom (host {host.host_id} draws {host.power_draw_w} W, "
-            f"rack {host.rack_id} has {state.rack_left[host.rack_id]} W left)"
+            why.racks_without_headroom(
+                zone,
+                count=len(unpowered),
+                host=host.host_id,
+                draw_w=host.power_draw_w,
+                rack=host.rack_id,
+                left_w=state.rack_left[host.rack_id],
+            )
         )
-    return "; ".join(parts) or "no host accepted it"
+    return UnplacedReason.all_of(parts) if parts else why.none_accepted()
 
 
 def conclude(
@@ -112,7 +123,7 @@ def conclude(
     state: PackState,
     headroom: Mapping[int, int],
     order: Sequence[HostBin],
-) -> dict[int, str]:
+) -> dict[int, UnplacedReason]:
     """Give every item still unplaced one last try on any host, then a reason."""
     by_zone = shared_zones(order)
     left = sorted(

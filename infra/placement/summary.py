@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from infra.inventory.enums import NetworkZone
 from infra.placement.problem import HostBin, Item, Placement, describe
+from infra.placement.unplaced import UnplacedReason
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class HostPlan:
 class PlanSummary:
     hosts: tuple[HostPlan, ...]  # in host id order
     added_power_w: Mapping[int, int]  # rack id -> watts the switched-on hosts add
-    unplaced: Mapping[int, str]
+    unplaced: Mapping[int, UnplacedReason]
 
     @property
     def switched_on(self) -> int:

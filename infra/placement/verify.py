@@ -45,7 +45,7 @@ def verify(
             problems.append(f"item {item_id}: both assigned and unplaced")
         elif not assigned and not unplaced:
             problems.append(f"item {item_id}: neither assigned nor given a reason")
-        elif unplaced and not placement.unplaced[item_id].strip():
+        elif unplaced and not str(placement.unplaced[item_id]).strip():
             problems.append(f"item {item_id}: unplaced without a reason")
 
     load: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])

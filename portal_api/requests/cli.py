@@ -247,8 +247,8 @@ def place(
             console.print(f"[yellow]request {request_id} item {item_id} not placed:[/] {reason}")
     for change_id in plan.changes_applied:
         console.print(f"change request {change_id}: applied in place")
-    for change_id, reason in plan.changes_blocked.items():
-        console.print(f"[yellow]change request {change_id} not applied:[/] {reason}")
+    for change_id, blocked in plan.changes_blocked.items():
+        console.print(f"[yellow]change request {change_id} not applied:[/] {blocked}")
     placed_requests = len({line.request_id for line in plan.placed})
     console.print(
         f"{placed_requests} requests on {plan.hosts_used} hosts, {len(plan.unplaced)} left approved"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -28,6 +30,7 @@ from portal_api.web import access, forms
 from portal_api.web.auth import CheckedForm, SignedIn, Viewer, require
 from portal_api.web.listing import EmptyAction, department_choices, english, list_response
 from portal_api.web.lists import opt_int, visible_departments
+from portal_api.web.messages import say
 from portal_api.web.render import gettext_for, redirect, render
 
 router = APIRouter()
@@ -128,7 +131,8 @@ class PlanView:
     """One request's share of a placement run, as the preview shows it."""
 
     lines: list[flows.PlanLine]
-    unplaced: list[tuple[str, str]]  # (item name, the constraint that binds)
+    # (item name, each constraint that binds said in the page's language)
+    unplaced: list[tuple[str, list[str]]]
     change_applied: bool
     change_blocked: str | None
     fingerprint: str  # what the operator saw; commit refuses a plan that differs
@@ -150,14 +154,36 @@ def _plan_for(
     )
     lines = [line for line in plan.placed if line.request_id == item.id]
     names = {i.id: i.name for i in item.items}
-    unplaced = [(names.get(i, str(i)), reason) for i, reason in plan.unplaced.get(item.id, [])]
+    reasons = plan.unplaced.get(item.id, [])
     applied, blocked = item.id in plan.changes_applied, plan.changes_blocked.get(item.id)
-    seen = json.dumps(
-        [[(line.item_id, line.host_id) for line in lines], unplaced, applied, blocked],
+    seen = json.dumps(  # the English reasons: the same plan whatever the page's language
+        [
+            [(line.item_id, line.host_id) for line in lines],
+            [(item_id, str(reason)) for item_id, reason in reasons],
+            applied,
+            blocked,
+        ],
         sort_keys=True,
     )
     fingerprint = hashlib.sha256(seen.encode()).hexdigest()[:32]
+    _ = gettext_for(request)
+    own = f"{item.department_id}:"  # placement keeps groups apart per department, by prefix
+    unplaced = [
+        (
+            names.get(i, str(i)),
+            [say(p.code, p.text, _as_named(p.params, own), _) for p in why.parts],
+        )
+        for i, why in reasons
+    ]
     return PlanView(lines, unplaced, applied, blocked, fingerprint)
+
+
+def _as_named(params: Mapping[str, Any], prefix: str) -> Mapping[str, Any]:
+    """The params with the anti-affinity group as the department named it."""
+    group = params.get("group")
+    if not isinstance(group, str):
+        return params
+    return {**params, "group": group.removeprefix(prefix)}
 
 
 def _placement_page(

@@ -22,7 +22,16 @@ from infra.database import serialize_on
 from infra.inventory.capacity import HostSize, allocatable
 from infra.inventory.enums import HostStatus, SiteKind
 from infra.inventory.models import Device, Host, Rack, Site
-from infra.placement import AntiAffinityScope, HostBin, Item, Placement, RackPower, place, verify
+from infra.placement import (
+    AntiAffinityScope,
+    HostBin,
+    Item,
+    Placement,
+    RackPower,
+    UnplacedReason,
+    place,
+    verify,
+)
 from infra.tenancy.requests.enums import RequestAction, RequestKind, RequestState
 from infra.tenancy.requests.models import QUANTITIES, Allocation, ResourceRequest
 from infra.tenancy.requests.queries import allocated_by_host
@@ -48,7 +57,7 @@ class PlanLine:
 class PlacementPlan:
     placed: list[PlanLine] = field(default_factory=list)
     # request id -> [(item id, reason)] for requests that stay approved
-    unplaced: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    unplaced: dict[int, list[tuple[int, UnplacedReason]]] = field(default_factory=dict)
     changes_applied: list[int] = field(default_factory=list)
     changes_blocked: dict[int, str] = field(default_factory=dict)
     hosts_used: int = 0
@@ -60,7 +69,7 @@ def plan_read(plan: PlacementPlan) -> PlacementPlanRead:
         dry_run=plan.dry_run,
         placed=[PlanLineRead.model_validate(line) for line in plan.placed],
         unplaced={
-            request_id: [UnplacedItem(item_id=i, reason=r) for i, r in reasons]
+            request_id: [UnplacedItem(item_id=i, reason=str(r), code=r.code) for i, r in reasons]
             for request_id, reasons in plan.unplaced.items()
         },
         changes_applied=plan.changes_applied,
@@ -152,10 +161,10 @@ def pack(
     racks: list[RackPower],
     *,
     anti_affinity: AntiAffinityScope,
-) -> tuple[Placement, dict[int, list[tuple[int, str]]]]:
+) -> tuple[Placement, dict[int, list[tuple[int, UnplacedReason]]]]:
     """Place whole requests only: drop any request with an unplaced item and pack again."""
     candidates = list(requests)
-    dropped: dict[int, list[tuple[int, str]]] = {}
+    dropped: dict[int, list[tuple[int, UnplacedReason]]] = {}
     for _ in range(MAX_ROUNDS):
         items = _items_of(candidates)
         placement = place(items, hosts, racks, anti_affinity=anti_affinity)
@@ -167,7 +176,7 @@ def pack(
             return placement, dropped
         for request in failing:
             dropped[request.id] = [
-                (i.id, placement.unplaced.get(i.id, "placed only if the whole request fits"))
+                (i.id, placement.unplaced[i.id])
                 for i in request.items
                 if i.id in placement.unplaced
             ]

@@ -220,7 +220,8 @@ class PlanLineRead(OutputModel):
 
 class UnplacedItem(OutputModel):
     item_id: int
-    reason: str
+    reason: str  # in English
+    code: str  # the binding constraint (``unplaced_*``), stable for clients that translate
 
 
 class PlacementPlanRead(OutputModel):

@@ -7,6 +7,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from infra.errors import MESSAGES
 from infra.inventory.enums import NetworkZone
 from infra.placement import (
     AntiAffinityScope,
@@ -19,6 +20,9 @@ from infra.placement import (
     place,
     verify,
 )
+from infra.placement import unplaced as why
+from infra.placement.unplaced import REASON_CODES
+from tests.infra.placement.test_reasons import PLACEHOLDER
 
 ZONES = st.sampled_from([NetworkZone.EXTRANET, NetworkZone.INTERNET, NetworkZone.INTRANET])
 GROUPS = st.sampled_from([None, None, None, "web", "db"])
@@ -79,7 +83,11 @@ def _check(
     ids = {i.item_id for i in items}
     assert set(packer_result.assignments) | set(packer_result.unplaced) == ids
     assert not set(packer_result.assignments) & set(packer_result.unplaced)
-    assert all(reason.strip() for reason in packer_result.unplaced.values())
+    assert all(str(reason).strip() for reason in packer_result.unplaced.values())
+    for reason in packer_result.unplaced.values():  # every reason is one the pages can say
+        for part in reason.parts:
+            assert part.code in REASON_CODES
+            assert set(PLACEHOLDER.findall(MESSAGES[part.code])) == set(part.params)
     if not packer_result.unplaced:
         assert packer_result.hosts_used() >= lower_bound_hosts(items, hosts)
     # Nothing left out could have gone anywhere: adding any unplaced item to any host breaks
@@ -113,6 +121,33 @@ def test_first_fit_decreasing_obeys_every_rule(
     items, hosts, racks, scope = instance
     result = first_fit_decreasing(items, hosts, racks, anti_affinity=scope)
     _check(result, items, hosts, racks, scope)
+
+
+# Reasons that depend on the input alone (not on what else was packed where).
+INPUT_ONLY = {
+    why.CLASSIFIED,
+    why.NO_HOST_IN_ZONE,
+    why.MLPS_LEVEL,
+    why.DIMENSION_FREE,
+    why.ROOM_AT_ONCE,
+}
+
+
+@PROPERTY
+@given(instances())
+def test_both_packers_give_the_same_reason_where_the_input_alone_decides(
+    instance: tuple[list[Item], list[HostBin], list[RackPower], AntiAffinityScope],
+) -> None:
+    """Same constraints, same reasons: an item no host could ever take gets the same code,
+    params and English from the engine and the baseline."""
+    items, hosts, racks, scope = instance
+    engine = place(items, hosts, racks, anti_affinity=scope).unplaced
+    baseline = first_fit_decreasing(items, hosts, racks, anti_affinity=scope).unplaced
+    for one, other in ((engine, baseline), (baseline, engine)):
+        for item_id, reason in one.items():
+            if reason.code in INPUT_ONLY:
+                assert other.get(item_id) == reason
+                assert str(other[item_id]) == str(reason)
 
 
 @settings(max_examples=30, deadline=None)

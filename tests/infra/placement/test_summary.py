@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from infra.placement import Placement, plan_lines, summarize
+from infra.inventory.enums import NetworkZone
+from infra.placement import Dimension, Placement, plan_lines, summarize
+from infra.placement.unplaced import dimension_free
 from tests.infra.placement.builders import host, item
 
 HOSTS = [
@@ -11,9 +13,8 @@ HOSTS = [
     host(3, rack=1, size=(8, 32, 200), draw=300),
 ]
 ITEMS = [item(1, (4, 16, 100)), item(2, (2, 4, 50)), item(3, (1, 1, 1)), item(4, (9, 1, 1))]
-PLACEMENT = Placement(
-    assignments={1: 1, 2: 1, 3: 2}, unplaced={4: "no host in zone extranet has 9 vCPU free"}
-)
+SHORT = dimension_free(NetworkZone.EXTRANET, dimension=Dimension.VCPU, need=9, largest=8)
+PLACEMENT = Placement(assignments={1: 1, 2: 1, 3: 2}, unplaced={4: SHORT})
 
 
 def test_summary_rolls_up_per_host_and_rack() -> None:
@@ -24,7 +25,7 @@ def test_summary_rolls_up_per_host_and_rack() -> None:
     ]
     assert summary.switched_on == 1
     assert summary.added_power_w == {1: 400}
-    assert summary.unplaced == {4: "no host in zone extranet has 9 vCPU free"}
+    assert summary.unplaced == {4: SHORT}
 
 
 def test_plan_lines_read_as_a_plan() -> None:
@@ -35,5 +36,5 @@ def test_plan_lines_read_as_a_plan() -> None:
         "host 2 (rack 2, extranet, running): items 3; takes 1 vCPU / 1 GiB memory / "
         "1 GiB storage, leaves 7 vCPU / 31 GiB memory / 199 GiB storage",
         "rack 1: +400 W",
-        "item 4 unplaced: no host in zone extranet has 9 vCPU free",
+        "item 4 unplaced: no host in zone extranet has 9 vCPU free (largest: 8)",
     ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from infra.inventory.enums import NetworkZone
-from infra.placement import AntiAffinityScope, Item, Placement, RackPower, verify
+from infra.placement import AntiAffinityScope, Item, Placement, RackPower, UnplacedReason, verify
+from infra.placement.unplaced import none_accepted
 from tests.infra.placement.builders import host, item
 
 HOSTS = [
@@ -24,7 +25,8 @@ def violations(
     unplaced: dict[int, str] | None = None,
     scope: AntiAffinityScope = "host",
 ) -> list[str]:
-    placement = Placement(assignments=assignments, unplaced=unplaced or {})
+    reasons = {i: UnplacedReason("test", {}, text) for i, text in (unplaced or {}).items()}
+    placement = Placement(assignments=assignments, unplaced=reasons)
     return verify(items, HOSTS, RACKS, placement, anti_affinity=scope)
 
 
@@ -88,7 +90,7 @@ def test_rack_power_is_caught() -> None:
     hosts = [host(1, draw=600), host(2, draw=600), host(3, draw=600, on=True)]
     racks = [RackPower(1, 1000)]
     items = [item(1), item(2), item(3)]
-    fine = Placement(assignments={1: 1, 3: 3}, unplaced={2: "rack power"})
+    fine = Placement(assignments={1: 1, 3: 3}, unplaced={2: none_accepted()})
     assert verify(items, hosts, racks, fine) == []
     over = Placement(assignments={1: 1, 2: 2, 3: 3}, unplaced={})
     assert verify(items, hosts, racks, over) == [

@@ -120,6 +120,10 @@ def test_unplaceable_request_stays_approved_with_the_reason(
     fits = _approved(client, scene, rf.item(vcpu=2))
     done = client.post("/api/v1/placement?dry_run=false", headers=operator).json()
     assert str(big) in done["unplaced"]
+    why = done["unplaced"][str(big)]  # English for the reader, a code for clients that translate
+    assert {(u["code"], u["reason"].startswith("anti-affinity group")) for u in why} == {
+        ("unplaced_anti_affinity_hosts", True)
+    }
     assert [line["request_id"] for line in done["placed"]] == [fits]
     stuck = client.get(f"{API}/{big}", headers=scene.headers(Role.DEPARTMENT_USER)).json()
     assert stuck["state"] == "approved"

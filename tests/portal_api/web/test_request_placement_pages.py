@@ -4,7 +4,9 @@ placed request becomes active by hand with a reason or when its department's sta
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -101,8 +103,59 @@ def test_what_does_not_fit_is_shown_with_its_reason_and_cannot_be_committed(
     sign_in(client, world.users[Role.OPERATOR])
     preview = client.get(f"/requests/{request_id}/placement").text
     assert 'id="unplaced"' in preview
-    assert re.search(r'<td class="reason">[^<]*anti-affinity', preview), preview
+    # the group as the department named it (placement prefixes it with the department's id)
+    assert '<td class="reason"><p>反亲和组 g：电子政务外网中只有 1 台主机' in preview
     assert "提交放置" not in preview
+
+
+def _reasons(html: str) -> list[str]:
+    return re.findall(r"<p>([^<]*)</p>", html.split('id="unplaced"')[1].split("</table>")[0])
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "zh_CN",
+            "机柜功率：电子政务外网中有空间容纳 4 个虚拟 CPU、16 GiB 内存和 1,000 GiB 存储的主机"
+            "均未开机，且其机柜功率余量不足（主机 ",
+        ),
+        (
+            "en",
+            "Rack power: every host in the E-government extranet with room for 4 vCPU, 16 GiB "
+            "memory and 1,000 GiB storage is off and its rack lacks headroom (host ",
+        ),
+    ],
+)
+def test_why_it_does_not_fit_is_said_in_the_pages_language(
+    client: TestClient, session: Session, world: factories.World, locale: str, expected: str
+) -> None:
+    """Catches reasons shown as the engine's English sentence on the Chinese page, and the zone
+    shown by its code instead of its label, in either language."""
+    rf.cloud(session, hosts=1, power_budget_kw=Decimal("0"))  # no watt to switch a host on
+    rf.quotas(session, world.own, vcpu=64, memory_gib=256, storage_gib=4000)
+    request_id = _approved(session, world, rf.item(name="vault", storage_gib=1000))
+    world.users[Role.OPERATOR].locale = locale
+    session.commit()
+    sign_in(client, world.users[Role.OPERATOR])
+    preview = client.get(f"/requests/{request_id}/placement").text
+    (shown,) = _reasons(preview)
+    assert shown.startswith(expected), shown
+    assert "in zone extranet" not in preview  # the English sentence is for the CLI and the API
+
+
+def test_each_binding_constraint_is_said_on_its_own_line(
+    client: TestClient, session: Session, world: factories.World
+) -> None:
+    """Catches a compound reason losing a part, or shown as one English sentence."""
+    rf.cloud(session, hosts=1, vcpu=16, memory_gib=64)
+    rf.quotas(session, world.own, vcpu=64, memory_gib=256, storage_gib=4000)
+    request_id = _approved(session, world, rf.item(name="big", vcpu=48, memory_gib=200))
+    sign_in(client, world.users[Role.OPERATOR])
+    shown = _reasons(client.get(f"/requests/{request_id}/placement").text)
+    assert len(shown) == 2, shown
+    assert shown[0].startswith("电子政务外网中没有主机空闲 48 虚拟 CPU（最多 ")
+    assert shown[1].startswith("电子政务外网中没有主机空闲 200 GiB 内存（最多 ")
 
 
 def test_department_users_cannot_plan_placements(
