@@ -15,7 +15,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from billing.costs.charts import stacked_bars
-from billing.costs.service import cost_report
+from billing.costs.service import cost_report, rule_from_settings
 from billing.invoices import budgets
 from billing.invoices import jobs as close_jobs
 from billing.invoices.models import BillingPeriod
@@ -27,7 +27,7 @@ from infra.tenancy.models import Department
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web.auth import CheckedForm, Need, Viewer
-from portal_api.web.render import redirect, render
+from portal_api.web.render import gettext_for, redirect, render
 
 router = APIRouter(prefix="/billing")
 
@@ -60,7 +60,7 @@ def bills(request: Request, session: SessionDep, viewer: BillReader) -> Response
     chart = stacked_bars(
         [f"{m:%Y-%m}" for m in months],
         {name: [by[m] for m in months] for name, by in sorted(sums.items())},
-        title="charges by service",
+        title=gettext_for(request)("Charges by service"),
     )
     context = {
         "invoices": invoices,
@@ -114,6 +114,7 @@ def finance(request: Request, session: SessionDep, viewer: BillWriter) -> Respon
         "budgets": budgets.list_budgets(session, scope=viewer.scope),
         "alerts": budgets.list_alerts(session, scope=viewer.scope),
         "costs": costs,
+        "rule": rule_from_settings(session),
         "names": _dept_names(session, viewer),
         "yuan": yuan,
         "suggested": f"{previous:%Y-%m}",
