@@ -145,12 +145,21 @@ def crawl(
 
 
 def _next(queue: deque[str], shapes: Counter[str]) -> str:
-    """The first queued link of a kind not yet seen, else the oldest: breadth over kinds."""
+    """Breadth over kinds of page: first a link to a path of a kind not opened yet, then one
+    with new query parameters (a filter, the next page of a list), then the oldest."""
+    paths = Counter(kind.partition("?")[0] for kind, seen in shapes.items() if seen)
+    best, rank = 0, 2
     for index, target in enumerate(queue):
-        if shapes[shape(target.removeprefix("download:"))] == 0:
-            del queue[index]
-            return target
-    return queue.popleft()
+        kind = shape(target.removeprefix("download:"))
+        if shapes[kind] == 0:
+            new_rank = 0 if paths[kind.partition("?")[0]] == 0 else 1
+            if new_rank < rank:
+                best, rank = index, new_rank
+                if rank == 0:
+                    break
+    target = queue[best]
+    del queue[best]
+    return target
 
 
 def _visit(

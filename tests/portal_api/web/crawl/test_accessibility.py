@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 AXE = Path(__file__).parents[1] / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-MAX_PAGES = 25  # per user and language, as the link crawl
+MAX_PAGES = 35  # per user and language, as the link crawl
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 COUNTED = ("serious", "critical")
 # What makes two pages of one kind differ for axe: the language and the controls a role gets.
