@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from infra.database import session_factories
+from infra.tenancy.enums import Role
 from portal_api import demo
 from tests.conftest import clean_database
 
@@ -17,6 +18,12 @@ LOGINS = [
     for index, login in enumerate(demo.LOGINS)
     if login.role not in {earlier.role for earlier in demo.LOGINS[:index]}
 ]
+
+
+def page_budget(username: str) -> int:
+    """Pages per crawl: the operator sees the most kinds of page (every list, form and detail)."""
+    operator = next(login.username for login in demo.LOGINS if login.role is Role.OPERATOR)
+    return 55 if username == operator else 35
 
 
 @pytest.fixture(scope="package")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from portal_api.demo import DEMO_PASSWORD
+from tests.portal_api.web.crawl.conftest import page_budget
 from tests.portal_api.web.crawl.crawler import LANGUAGES, crawl, shape
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 AXE = Path(__file__).parents[1] / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-MAX_PAGES = 35  # per user and language, as the link crawl
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 COUNTED = ("serious", "critical")
 # What makes two pages of one kind differ for axe: the language and the controls a role gets.
@@ -94,7 +94,7 @@ def test_every_reachable_page_has_no_serious_accessibility_violations(
                     password=DEMO_PASSWORD,
                     language=language,
                     on_page=check,
-                    max_pages=MAX_PAGES,
+                    max_pages=page_budget(username),
                 )
             finally:
                 context.close()

@@ -17,14 +17,13 @@ from sqlalchemy import Engine
 
 from portal_api.demo import DEMO_PASSWORD
 from tests.portal_api.web.crawl.checks import CSP_LISTENER, page_checks, stored_texts
+from tests.portal_api.web.crawl.conftest import page_budget
 from tests.portal_api.web.crawl.crawler import LANGUAGES, crawl
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-MAX_PAGES = 35  # per user and language: every kind of page of most roles, about two minutes
 
 
 def test_every_reachable_page_answers_cleanly_for_every_role_in_both_languages(
@@ -47,7 +46,7 @@ def test_every_reachable_page_answers_cleanly_for_every_role_in_both_languages(
                     password=DEMO_PASSWORD,
                     language=language,
                     on_page=checks,
-                    max_pages=MAX_PAGES,
+                    max_pages=page_budget(username),
                 )
             finally:
                 context.close()
