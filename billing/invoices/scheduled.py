@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from billing.invoices.budgets import watch_budgets
 from billing.invoices.flows import close_month
 from infra.audit.actor import Actor
+from infra.labels import N_
 from infra.schedules.types import CITY_TIMEZONE, Every, Schedule, ScheduleContext, monthly
 
 DAY_S = 86_400
@@ -33,7 +34,9 @@ SCHEDULES: tuple[Schedule, ...] = (
         name="billing.month_end_close",
         period=monthly(),
         handler=close_previous_month,
-        description="Close the month: rate usage, issue invoices, settle providers, check budgets",
+        description=N_(
+            "Close the month: rate usage, issue invoices, settle providers, check budgets"
+        ),
         catch_up=3,
     ),
     # Daily, not hourly: budgets are monthly, and one rating of the month so far a day (at
@@ -43,7 +46,9 @@ SCHEDULES: tuple[Schedule, ...] = (
         name="billing.budget_watch",
         period=Every(DAY_S),
         handler=watch_month_to_date,
-        description="Rate the month to date and raise budget alerts (80 %, 100 %) once each",
+        description=N_(
+            "Rate the month to date and raise budget alerts at 80 and 100 percent, once each"
+        ),
         catch_up=1,
     ),
 )

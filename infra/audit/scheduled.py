@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.audit.service import sign_now
+from infra.labels import N_
 from infra.schedules.types import Every, Schedule, ScheduleContext
 
 
@@ -28,7 +29,9 @@ SCHEDULES: tuple[Schedule, ...] = (
         name="audit.checkpoint",
         period=Every(60),
         handler=checkpoint_quiet_chain,
-        description="sign a checkpoint of the audit chain's head if it moved and the last "
-        "is older than GOVCLOUD_AUDIT__CHECKPOINT_SECONDS",
+        description=N_(
+            "sign a checkpoint of the audit chain's head if it moved and the last "
+            "is older than GOVCLOUD_AUDIT__CHECKPOINT_SECONDS"
+        ),
     ),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.events.dispatch import deliver_pending, installed
+from infra.labels import N_
 from infra.schedules.types import Every, Schedule, ScheduleContext
 
 
@@ -22,6 +23,6 @@ SCHEDULES: tuple[Schedule, ...] = (
         name="events.sweep",
         period=Every(60),
         handler=sweep,
-        description="Deliver outbox events whose delivery job was lost, and due retries",
+        description=N_("Deliver outbox events whose delivery job was lost, and due retries"),
     ),
 )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from infra.audit.actor import Actor
 from infra.inventory.models import Provider
+from infra.labels import N_
 from infra.schedules.types import Schedule, ScheduleContext, quarterly
 from monitoring.assessment.collectors import monitoring_figures
 from monitoring.assessment.models import ProviderAssessment
@@ -51,6 +52,6 @@ SCHEDULES = (
         name="assessment.quarterly_draft",
         period=quarterly(),
         handler=draft_quarter,
-        description="Draft every provider's assessment when a quarter closes",
+        description=N_("Draft every provider's assessment when a quarter closes"),
     ),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.labels import N_
 from infra.schedules.types import Every, Schedule, ScheduleContext
 from infra.settings import get_settings
 from monitoring.metrics import rollups
@@ -50,14 +51,16 @@ SCHEDULES: tuple[Schedule, ...] = (
         name="metrics.rollup_minute",
         period=Every(60),
         handler=roll_up_minutes,
-        description="Roll raw agent samples up into 1-minute buckets",
+        description=N_("Roll raw agent samples up into 1-minute buckets"),
         catch_up=60,
     ),
     Schedule(
         name="metrics.rollup_hour",
         period=Every(3600),
         handler=roll_up_hours,
-        description="Roll raw agent samples up into 1-hour buckets; drop samples past retention",
+        description=N_(
+            "Roll raw agent samples up into 1-hour buckets; drop samples past retention"
+        ),
         catch_up=24,
     ),
 )

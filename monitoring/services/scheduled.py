@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from infra.database import utcnow
+from infra.labels import N_
 from infra.schedules.types import Every, Schedule, ScheduleContext
 from infra.settings import get_settings
 from monitoring.incidents.service import open_from_probe
@@ -46,6 +47,6 @@ SCHEDULES: tuple[Schedule, ...] = (
         name="monitoring.probes",
         period=Every(60),
         handler=run_due_probes,
-        description="Run the due HTTP/TCP probes; open incidents after repeated failures",
+        description=N_("Run the due HTTP/TCP probes; open incidents after repeated failures"),
     ),
 )

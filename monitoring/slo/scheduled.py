@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.labels import N_
 from infra.schedules.types import Every, Schedule, ScheduleContext
 from monitoring.slo.alerts import evaluate
 
@@ -19,6 +20,8 @@ SCHEDULES: tuple[Schedule, ...] = (
         name="monitoring.slo-alerts",
         period=Every(300),
         handler=evaluate_alerts,
-        description="Evaluate multi-window burn-rate alerts; deliver to the Alertmanager webhook",
+        description=N_(
+            "Evaluate multi-window burn-rate alerts; deliver to the Alertmanager webhook"
+        ),
     ),
 )

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from monitoring.assessment.collectors import monitoring_figures
 from monitoring.assessment.enums import AssessmentStatus, CommentKind
 from monitoring.assessment.models import ProviderAssessment
 from monitoring.assessment.quarters import previous_quarters, quarter_of
-from monitoring.assessment.schemas import DraftCreate
+from monitoring.assessment.schemas import QUARTER_PATTERN, DraftCreate
 from monitoring.assessment.sources import SOURCES
 from monitoring.assessment.surveys import ANSWER_LABELS, QUESTIONS
 from portal_api.deps import SessionDep
@@ -69,6 +69,21 @@ def overview_page(
     request: Request, session: SessionDep, viewer: access.AssessmentRead, quarter: str | None = None
 ) -> Response:
     return _overview(request, session, viewer, quarter)
+
+
+@router.get("/assessments/export.csv")
+def export_csv(
+    session: SessionDep,
+    viewer: access.AssessmentRead,
+    quarter: Annotated[str | None, Query(pattern=QUARTER_PATTERN)] = None,
+) -> Response:
+    """The overview's "Download CSV" (the API's export wants a token; a page has a cookie)."""
+    rows = queries.overview(session, scope=viewer.scope, quarter=quarter)
+    return Response(
+        report.csv_export(rows, locale=viewer.locale),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="assessments.csv"'},
+    )
 
 
 def _overview(

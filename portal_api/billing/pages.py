@@ -15,7 +15,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from billing.costs.charts import stacked_bars
-from billing.costs.service import cost_report
+from billing.costs.service import cost_report, rule_from_settings
 from billing.invoices import budgets
 from billing.invoices import jobs as close_jobs
 from billing.invoices import queries as invoice_queries
@@ -33,7 +33,7 @@ from portal_api.web import access, i18n
 from portal_api.web.auth import CheckedForm, Viewer
 from portal_api.web.listing import department_choices, english, list_response
 from portal_api.web.lists import visible_departments
-from portal_api.web.render import locale_for, redirect, render
+from portal_api.web.render import gettext_for, locale_for, redirect, render
 
 router = APIRouter(prefix="/billing")
 
@@ -63,7 +63,7 @@ def bills(request: Request, session: SessionDep, viewer: access.BillingRead) -> 
     chart = stacked_bars(
         [f"{m:%Y-%m}" for m in months],
         {name: [by[m] for m in months] for name, by in sorted(sums.items())},
-        title="charges by service",
+        title=gettext_for(request)("Charges by service"),
     )
     departments = visible_departments(session, viewer.scope)
     return list_response(
@@ -131,6 +131,7 @@ def finance(request: Request, session: SessionDep, viewer: access.BillingWrite) 
         "alerts": budgets.list_alerts(session, scope=viewer.scope),
         "basis": AlertBasis,
         "costs": costs,
+        "rule": rule_from_settings(session),
         "names": _dept_names(session, viewer),
         "providers": _provider_names(session, viewer),
         "suggested": f"{previous:%Y-%m}",

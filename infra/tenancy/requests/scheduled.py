@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from infra.labels import N_
 from infra.schedules.types import CITY_TIMEZONE, Every, Schedule, ScheduleContext
 from infra.tenancy.requests.expiry import sweep
 
@@ -29,7 +30,7 @@ SCHEDULES: tuple[Schedule, ...] = (
         name="requests.expiry",
         period=Every(DAY),
         handler=expiry_sweep,
-        description="Remind departments of terms about to end; expire and release ended ones.",
+        description=N_("Remind departments of terms about to end; expire and release ended ones."),
         catch_up=3,
     ),
 )

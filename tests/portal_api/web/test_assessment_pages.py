@@ -233,3 +233,19 @@ def test_manager_signs_in_the_browser(
     assert not problems, problems
     assert not failed, failed
     page.close()
+
+
+def test_the_overview_downloads_its_csv_with_the_session(
+    client: TestClient, session: Session, world: factories.World
+) -> None:
+    """The overview's Download CSV link answers the signed-in page user (the API's export wants
+    a bearer token, so linking there gave every page user a 401); a malformed quarter is 422."""
+    provider_id, _ = _provider_rep(session, world)
+    _draft(client, session, world, provider_id)
+    overview = client.get("/assessments").text
+    assert 'href="/assessments/export.csv?quarter=2026Q2"' in overview
+    answer = client.get("/assessments/export.csv?quarter=2026Q2")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert "城市云甲公司" in answer.content.decode("utf-8-sig")
+    assert client.get("/assessments/export.csv?quarter=2026Q9").status_code == 422

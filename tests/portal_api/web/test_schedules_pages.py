@@ -42,3 +42,16 @@ def test_departments_do_not_see_schedules(client: TestClient, world: factories.W
     sign_in(client, world.users[Role.DEPARTMENT_USER])
     assert client.get("/schedules").status_code == 403
     assert 'href="/schedules"' not in client.get("/").text
+
+
+def test_every_schedule_description_is_a_translated_msgid() -> None:
+    """Catches a schedule added (or reworded) without its description marked ``N_`` beside it
+    and translated: the Chinese page would show it in English."""
+    from portal_api.web import i18n
+    from tests.portal_api.web.test_i18n import extracted_msgids
+
+    chinese = i18n.translations("zh_CN")
+    msgids = extracted_msgids()
+    for schedule in SCHEDULES:
+        assert schedule.description in msgids, schedule.name
+        assert chinese.gettext(schedule.description) != schedule.description, schedule.name
