@@ -31,14 +31,26 @@ def test_huge_ids_in_page_addresses(app: FastAPI, world: factories.World, path: 
     assert "<nav" in response.text
 
 
-@pytest.mark.parametrize("path", ["/quotas", "/users", "/quotas/new"])
-def test_huge_ids_in_page_filters_are_ignored_like_any_malformed_filter(
+@pytest.mark.parametrize("path", ["/quotas", "/users"])
+def test_huge_or_malformed_ids_in_list_filters_are_refused_naming_the_filter(
     app: FastAPI, world: factories.World, path: str
 ) -> None:
+    """Catches a list filter that 500s on a huge id, or silently drops a malformed one (the
+    list would then show more than was asked for)."""
     client = TestClient(app, raise_server_exceptions=False)
     sign_in(client, world.users[Role.OPERATOR])
-    assert client.get(f"{path}?department_id={HUGE}").status_code == 200
-    assert client.get(f"{path}?department_id=police").status_code == 200
+    for value in (HUGE, "police"):
+        response = client.get(f"{path}?department_id={value}")
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("text/html")
+        assert "department_id" in response.text
+
+
+def test_huge_ids_prefilling_a_form_are_ignored(app: FastAPI, world: factories.World) -> None:
+    client = TestClient(app, raise_server_exceptions=False)
+    sign_in(client, world.users[Role.OPERATOR])
+    assert client.get(f"/quotas/new?department_id={HUGE}").status_code == 200
+    assert client.get("/quotas/new?department_id=police").status_code == 200
 
 
 @pytest.mark.parametrize(
