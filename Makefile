@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck migrations-check pytest format clean
+.PHONY: run test test-slow test-all lint typecheck migrations-check pytest format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,16 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 run: $(RUN_STAMP)
 	$(BIN)/govcloud serve --demo
 
-## test: ruff, mypy, models-vs-migrations check, then the whole pytest suite
+## test: ruff, mypy, models-vs-migrations check, then the everyday suite (all but `slow`)
 test: lint typecheck migrations-check pytest
+
+## test-slow: the slow suites — SSH hosts in network namespaces, Chromium journeys and the
+## crawler, multi-process workers and agents, generated attacks (CI runs it after `make test`)
+test-slow: $(DEV_STAMP)
+	$(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+## test-all: both
+test-all: test test-slow
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
@@ -42,7 +50,7 @@ migrations-check: $(DEV_STAMP)
 	status=$$?; rm -rf $$tmp; exit $$status
 
 pytest: $(DEV_STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff format .
