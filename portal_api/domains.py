@@ -24,6 +24,7 @@ from portal_api.monitoring import DOMAIN as monitoring
 from portal_api.network import DOMAIN as network
 from portal_api.quotas import DOMAIN as quotas
 from portal_api.requests import DOMAIN as requests
+from portal_api.satisfaction import DOMAIN as satisfaction
 from portal_api.schedules import DOMAIN as schedules
 from portal_api.stacks import DOMAIN as stacks
 from portal_api.usage import DOMAIN as usage
@@ -49,6 +50,7 @@ DOMAINS: Final[tuple[Domain, ...]] = (
     monitoring,
     agents,
     assessments,
+    satisfaction,
     billing,
     audit,
     events,

@@ -1,4 +1,4 @@
-"""The quarterly provider assessment and the satisfaction survey."""
+"""The quarterly provider assessment: overview, breakdown, comments, sign-off, evidence."""
 
 from __future__ import annotations
 
@@ -8,8 +8,5 @@ from portal_api.permissions import Permission
 
 DOMAIN = Domain(
     "assessments",
-    navigation=(
-        NavItem("/assessments", N_("Assessments"), Permission.ASSESSMENT_READ),
-        NavItem("/satisfaction", N_("Satisfaction survey"), Permission.SURVEY_ANSWER),
-    ),
+    navigation=(NavItem("/assessments", N_("Assessments"), Permission.ASSESSMENT_READ),),
 )

@@ -1,6 +1,6 @@
 """The quarterly provider assessment pages: the manager's quarter overview, one provider's
 assessment (breakdown, charts, the provider's comments and appeals, adjustment, sign-off),
-its report as PDF, evidence entry, and the departments' satisfaction survey."""
+its report as PDF, and evidence entry (the departments' survey: portal_api/satisfaction/)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ from monitoring.assessment.models import ProviderAssessment
 from monitoring.assessment.quarters import previous_quarters, quarter_of
 from monitoring.assessment.schemas import QUARTER_PATTERN, DraftCreate
 from monitoring.assessment.sources import SOURCES
-from monitoring.assessment.surveys import ANSWER_LABELS, QUESTIONS
 from portal_api.deps import SessionDep
 from portal_api.permissions import Permission
 from portal_api.web import access, cookies, forms
@@ -368,59 +367,3 @@ async def enter_evidence(
         status = forms.record_error(state, exc, _)
         return _evidence_form(request, session, viewer, state, status)
     return redirect(request, "/assessments", _("The evidence was recorded."))
-
-
-@router.get("/satisfaction", response_class=HTMLResponse)
-def survey_page(request: Request, session: SessionDep, viewer: access.SurveyAnswer) -> Response:
-    state = forms.FormState(values={"quarter": last_closed_quarter()})
-    return _survey_form(request, session, viewer, state)
-
-
-def _survey_form(
-    request: Request, session: Session, viewer: Viewer, state: forms.FormState, status: int = 200
-) -> Response:
-    context = {
-        "form": state,
-        "provider_options": provider_options(
-            visible_providers(session, Scope.everything()), viewer
-        ),
-        "questions": QUESTIONS,
-        "answers": sorted(ANSWER_LABELS.items(), reverse=True),
-    }
-    return render(request, "assessments/survey.html", context, status=status)
-
-
-@router.post("/satisfaction", response_class=HTMLResponse)
-def answer_survey(
-    request: Request, session: SessionDep, viewer: access.SurveyAnswer, form: CheckedForm
-) -> Response:
-    _ = gettext_for(request)
-    names = ("provider_id", "quarter", "comment", *(f"answers.{q}" for q in QUESTIONS))
-    state = forms.FormState(values=forms.values(form, names))
-    try:
-        if viewer.department_id is None:
-            raise InvalidInput.one("provider_id", _("Only a member of a department answers."))
-        try:
-            provider_id = int(state.values["provider_id"])
-        except ValueError:
-            raise InvalidInput.one("provider_id", _("Choose a provider.")) from None
-        answers: dict[str, int] = {}
-        for question in QUESTIONS:
-            raw = state.values[f"answers.{question}"]
-            if raw in {"1", "2", "3", "4", "5"}:
-                answers[question] = int(raw)
-        with session.begin_nested():
-            entries.answer_survey(
-                session,
-                scope=viewer.scope,
-                department_id=viewer.department_id,
-                provider_id=provider_id,
-                quarter=state.values["quarter"],
-                answers=answers,
-                comment=state.values["comment"] or None,
-                actor=viewer.actor,
-            )
-    except GovcloudError as exc:
-        status = forms.record_error(state, exc, _)
-        return _survey_form(request, session, viewer, state, status)
-    return redirect(request, "/satisfaction", _("Thank you: your answers were saved."))

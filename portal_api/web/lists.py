@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
-from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,51 +39,3 @@ def visible_departments(session: Session, scope: Scope) -> list[Department]:
             select(Department).where(scope.where(Department.id)).order_by(Department.code)
         )
     )
-
-
-def tree_order(departments: list[Department]) -> list[tuple[Department, int]]:
-    """Departments depth-first under their parents, with their depth; those whose parent is
-    not in the list are roots."""
-    ids = {d.id for d in departments}
-    children: dict[int | None, list[Department]] = {}
-    for department in departments:
-        parent = department.parent_id if department.parent_id in ids else None
-        children.setdefault(parent, []).append(department)
-    ordered: list[tuple[Department, int]] = []
-    stack = [(d, 0) for d in reversed(children.get(None, []))]
-    while stack:
-        department, depth = stack.pop()
-        ordered.append((department, depth))
-        stack.extend((c, depth + 1) for c in reversed(children.get(department.id, [])))
-    return ordered
-
-
-@dataclass(frozen=True)
-class Pager:
-    total: int
-    offset: int
-    limit: int
-    base: str
-    params: dict[str, str]
-
-    @property
-    def first(self) -> int:
-        return self.offset + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.offset + self.limit, self.total)
-
-    def _url(self, offset: int) -> str:
-        query = {k: v for k, v in self.params.items() if v}
-        if offset:
-            query["offset"] = str(offset)
-        return self.base + (f"?{urlencode(query)}" if query else "")
-
-    @property
-    def previous_url(self) -> str | None:
-        return self._url(max(self.offset - self.limit, 0)) if self.offset > 0 else None
-
-    @property
-    def next_url(self) -> str | None:
-        return self._url(self.offset + self.limit) if self.last < self.total else None
