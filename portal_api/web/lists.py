@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,3 +41,34 @@ def visible_departments(session: Session, scope: Scope) -> list[Department]:
             select(Department).where(scope.where(Department.id)).order_by(Department.code)
         )
     )
+
+
+@dataclass(frozen=True)
+class Pager:
+    total: int
+    offset: int
+    limit: int
+    base: str
+    params: dict[str, str]
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.offset + self.limit, self.total)
+
+    def _url(self, offset: int) -> str:
+        query = {k: v for k, v in self.params.items() if v}
+        if offset:
+            query["offset"] = str(offset)
+        return self.base + (f"?{urlencode(query)}" if query else "")
+
+    @property
+    def previous_url(self) -> str | None:
+        return self._url(max(self.offset - self.limit, 0)) if self.offset > 0 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self._url(self.offset + self.limit) if self.last < self.total else None
