@@ -178,6 +178,21 @@ class NotAuthenticated(GovcloudError):
 class PermissionDenied(GovcloudError):
     code = "permission_denied"
 
+    def __init__(
+        self, message: str, *, code: str | None = None, params: Mapping[str, Any] | None = None
+    ) -> None:
+        if code is not None:
+            self.code = code  # said as a whole on the page: no field problem is split off
+        super().__init__(message, params=params)
+
+    def field_problems(self) -> list[FieldProblem]:
+        if self.code != PermissionDenied.code:
+            return []
+        return super().field_problems()
+
+
+ROLE_MAY_NOT = says("role_may_not", N_("Your role (%(role)s) may not do this."))
+
 
 class TooManyAttempts(GovcloudError):
     """Sign-in refused for a while: too many wrong passwords for the account or the address."""

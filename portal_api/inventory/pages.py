@@ -18,7 +18,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from infra.errors import NotFound, PermissionDenied
+from infra.errors import ROLE_MAY_NOT, NotFound, PermissionDenied
 from infra.inventory import list_queries, queries
 from infra.inventory.enums import Carrier, DeviceKind, HostStatus, NetworkZone, SiteKind
 from infra.inventory.models import (
@@ -326,7 +326,11 @@ def list_page(
     if table is None:
         raise NotFound("inventory list", table_name)
     if not table.provider_data and not viewer.can(Permission.INVENTORY_READ):
-        raise PermissionDenied(f"role: a {viewer.role.value} may not read {table_name}")
+        raise PermissionDenied(
+            f"role: a {viewer.role.value} may not read {table_name}",
+            code=ROLE_MAY_NOT,
+            params={"role": viewer.role},
+        )
     if table_name in LISTED:
         return _listed(request, session, viewer, table)
     chosen = {f.name: _converter(f)(request.query_params.get(f.name)) for f in table.filters}

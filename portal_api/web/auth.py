@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from infra.audit.actor import Actor
 from infra.database import session_scope
-from infra.errors import NotAuthenticated, PermissionDenied
+from infra.errors import ROLE_MAY_NOT, NotAuthenticated, PermissionDenied
 from infra.tenancy.enums import Role
 from infra.tenancy.models import User
 from infra.tenancy.scope import Scope, scope_for
@@ -105,7 +105,11 @@ MaybeSignedIn = Annotated[Viewer | None, Depends(optional_viewer)]
 
 def require(viewer: Viewer, permission: Permission) -> None:
     if not viewer.can(permission):
-        raise PermissionDenied(f"role: a {viewer.role.value} may not use {permission.value}")
+        raise PermissionDenied(
+            f"role: a {viewer.role.value} may not use {permission.value}",
+            code=ROLE_MAY_NOT,
+            params={"role": viewer.role},
+        )
 
 
 class Need:

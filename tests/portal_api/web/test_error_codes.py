@@ -245,3 +245,19 @@ def test_closing_a_month_not_over_is_refused_in_chinese(
     said = "2099-01 尚未结束：请在该月最后一天之后结账。"
     assert f"<li><code>month</code>: {said}</li>" in refused.text
     assert "has not ended" not in refused.text
+
+
+def test_a_refused_role_is_said_in_the_pages_language(
+    client: TestClient, world: factories.World
+) -> None:
+    """Catches the 403 page saying "role: a department_user may not use user:write" in English
+    on a Chinese page (the crawler found it on the provider's rack links)."""
+    sign_in(client, world.users[Role.DEPARTMENT_USER])
+    refused = client.get("/users/new")
+    assert refused.status_code == 403
+    role = i18n.translations("zh_CN").gettext("Department user")
+    assert f"您的角色（{role}）无权进行此操作。" in refused.text
+    assert "may not use" not in refused.text
+    client.post("/lang", data={"csrf": csrf_in(client.get("/").text), "locale": "en"})
+    english = client.get("/users/new")
+    assert "Your role (Department user) may not do this." in english.text
