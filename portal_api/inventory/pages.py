@@ -395,5 +395,10 @@ def _listed(request: Request, session: Session, viewer: Viewer, table: Table) ->
                 request, visible_departments(session, viewer.scope)
             ),
         },
-        links={"rack": "/inventory/racks/{row.rack_id}"},
+        # The rack page needs inventory:read; a provider's representative reads the lists only.
+        links=(
+            {"rack": "/inventory/racks/{row.rack_id}"}
+            if viewer.can(Permission.INVENTORY_READ)
+            else {}
+        ),
     )
