@@ -177,11 +177,14 @@ def _counts(session: Session) -> dict[str, int]:
 
 
 def _readme_logins() -> list[str]:
+    """The usernames of README's demo-login table (and the password it gives)."""
     text = README.read_text(encoding="utf-8")
-    found = re.search(r"prints the demo logins.*?password `([^`]+)`\):\n(.*?)\n\n", text, re.S)
-    assert found, "README no longer lists the demo logins"
+    found = re.search(r"prints the demo logins \(password `([^`]+)`", text)
+    assert found, "README no longer says the demo password"
     assert found.group(1) == demo.DEMO_PASSWORD
-    return re.findall(r"`([a-z-]+)`", found.group(2))
+    table = re.search(r"\| username \| role \| department \|\n\|[-|]+\|\n((?:\|.*\|\n)+)", text)
+    assert table, "README no longer lists the demo logins"
+    return re.findall(r"^\| `([a-z-]+)` \|", table.group(1), re.M)
 
 
 def test_demo_load_is_idempotent_and_every_readme_login_works(
