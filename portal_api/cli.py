@@ -28,6 +28,7 @@ for domain in DOMAINS:  # each domain's commands, in one style: register(app)
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     demo: Annotated[
         bool, typer.Option("--demo", help="Demo mode: a placeholder secret is fine.")
     ] = False,
@@ -37,8 +38,10 @@ def main(
         reset_settings()
         reset_engine()
     # Every command reads the settings (the database URL at least): refuse bad ones here,
-    # once, with the advice on getting a secret, before any command half-runs.
-    settings_or_exit()
+    # once, with the advice on getting a secret, before any command half-runs.  Not for
+    # `serve`, whose own --demo (README's `make run`) decides first and checks them itself.
+    if ctx.invoked_subcommand != "serve":
+        settings_or_exit()
     from infra.events.dispatch import install
     from portal_api.registry import SUBSCRIPTIONS
     from portal_api.runtime import install_registry
@@ -132,7 +135,9 @@ def serve(
     from portal_api.app import create_app
 
     if demo:
-        main(demo=True)
+        os.environ["GOVCLOUD_DEMO"] = "1"
+        reset_settings()
+        reset_engine()
         settings_or_exit()
         db_upgrade("head")
         demo_load()

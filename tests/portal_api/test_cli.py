@@ -229,3 +229,30 @@ def test_demo_load_is_idempotent_and_every_readme_login_works(
     entries = _counts(session)["AuditEntry"]
     assert entries == counts["AuditEntry"] + len(logins)  # one token issued per login
     assert f"audit chain intact: {entries} entries verified" in verified.output
+
+
+def test_serve_demo_runs_without_a_secret(
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """README's `make run` (`govcloud serve --demo`, no secret set): catches a root callback
+    that refuses the placeholder secret before serve's own --demo turns demo mode on."""
+    import uvicorn
+
+    monkeypatch.delenv("GOVCLOUD_DEMO", raising=False)  # restored (removed) afterwards
+    monkeypatch.delenv("GOVCLOUD_SECRET_KEY", raising=False)
+    served: list[tuple[str, int]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **_: served.append((host, port)))
+    result = run_cli(
+        fresh_url,
+        "serve",
+        "--demo",
+        "--port",
+        "8123",
+        env={"GOVCLOUD_AUDIT__KEY_PATH": str(tmp_path / "audit.key")},
+    )
+    assert result.exit_code == 0, result.output
+    assert served == [("127.0.0.1", 8123)]
+    assert "users" in _tables(fresh_url)
+    refused = run_cli(fresh_url, "serve", env={"GOVCLOUD_DEMO": "0"})
+    assert refused.exit_code == 2
+    assert "govcloud --demo" in refused.output
