@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from infra.errors import MESSAGES, GovcloudError, InvalidInput
-from portal_api.web.labels import label_msgid
+from infra.labels import label_msgid
 
 Gettext = Callable[[str], str]
 

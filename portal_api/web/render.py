@@ -23,13 +23,12 @@ from starlette.responses import Response
 
 from infra.errors import GovcloudError
 from infra.inventory.enums import SlaTerm
-from infra.labels import N_
+from infra.labels import N_, label_msgid, raw_msgid
 from infra.tenancy.models import Department
 from infra.tenancy.requests.enums import RequestEvent
 from portal_api.domains import NAVIGATION
 from portal_api.web import cookies, i18n
 from portal_api.web.auth import Viewer, viewer_for_error_page
-from portal_api.web.labels import label_msgid, raw_msgid
 from portal_api.web.messages import error_page_text
 
 HERE: Final = Path(__file__).resolve().parent

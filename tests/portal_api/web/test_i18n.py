@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 import portal_api
 from infra.audit.models import AuditEntry
+from infra.labels import all_labelled, label_msgid
 from infra.tenancy.enums import Role
 from infra.tenancy.models import User
 from portal_api.web import cookies, i18n
-from portal_api.web.labels import all_labelled, label_msgid
 from tests import factories
 from tests.portal_api.web.conftest import csrf_in, sign_in
 
