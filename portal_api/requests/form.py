@@ -19,17 +19,16 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from infra.errors import MESSAGES, GovcloudError, InvalidInput
+from infra.errors import GovcloudError
 from infra.inventory.enums import SHARED_ZONES
 from infra.tenancy.models import User
 from infra.tenancy.requests import service
 from infra.tenancy.requests.schemas import MAX_ITEMS, RequestCreate
 from portal_api.deps import SessionDep
-from portal_api.errors import status_for
 from portal_api.web import access, forms
 from portal_api.web.auth import CheckedForm, Viewer
 from portal_api.web.lists import visible_departments
-from portal_api.web.messages import Gettext, say
+from portal_api.web.messages import Gettext
 from portal_api.web.render import gettext_for, redirect, render
 
 router = APIRouter()
@@ -162,23 +161,17 @@ def _record_domain(
 ) -> int:
     """The service's refusal in the page's language; ``items[3].zone`` problems go beside the
     3rd item's row, a request-wide one on a resource (the quota's ``vcpu``) beside the first
-    row's field of that name; the rest above the form."""
-    problems = exc.field_problems()
-    if not problems:
-        return forms.record_error(state, exc, _)
-    for problem in problems:
-        found = _PROBLEM_AT.match(problem.field)
+    row's field of that name."""
+
+    def field_for(field: str) -> str:
+        found = _PROBLEM_AT.match(field)
         if found and int(found.group(1)) < len(origin):
-            name = field_name(origin[int(found.group(1))], found.group(2))
-        elif problem.field not in state.values and origin:
-            name = field_name(origin[0], problem.field)
-        else:
-            name = problem.field
-        shown = name if name in state.values else ""
-        state.add(shown, say(problem.code, problem.message, problem.params, _))
-    if exc.code in MESSAGES and not isinstance(exc, InvalidInput):  # the refusal as a whole
-        state.errors.setdefault("", []).insert(0, say(exc.code, exc.message, exc.params, _))
-    return status_for(exc)
+            return field_name(origin[int(found.group(1))], found.group(2))
+        if field not in state.values and origin:
+            return field_name(origin[0], field)
+        return field
+
+    return forms.record_error(state, exc, _, field_for=field_for)
 
 
 def _too_many_rows(state: forms.FormState, _: Gettext) -> None:

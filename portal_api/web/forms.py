@@ -90,8 +90,15 @@ def _field_of(loc: tuple[Any, ...], message: str, known: Iterable[str]) -> str:
     return first_word if first_word in set(known) else ""
 
 
-def record_error(state: FormState, exc: GovcloudError | ValidationError, _: Gettext) -> int:
-    """Put ``exc``'s problems on the form, each beside its field when the form has it;
+def record_error(
+    state: FormState,
+    exc: GovcloudError | ValidationError,
+    _: Gettext,
+    *,
+    field_for: Callable[[str], str] | None = None,
+) -> int:
+    """Put ``exc``'s problems on the form, each beside its field when the form has it
+    (``field_for`` names the form's field for a problem's, where they differ: repeated rows);
     returns the HTTP status to answer with."""
     known = list(state.values)
     if isinstance(exc, ValidationError):
@@ -102,7 +109,8 @@ def record_error(state: FormState, exc: GovcloudError | ValidationError, _: Gett
     said = []
     for problem in exc.field_problems():
         text = say(problem.code, problem.message, problem.params, _)
-        state.add(problem.field if problem.field in known else "", text)
+        field = field_for(problem.field) if field_for else problem.field
+        state.add(field if field in known else "", text)
         said.append(text)
     if not said or (exc.code in MESSAGES and not isinstance(exc, InvalidInput)):
         summary = say(exc.code, exc.message, exc.params, _)
